@@ -12,21 +12,56 @@ import { isAbsolute, resolve as resolvePath } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import * as memoryChannel from './channels/memory.ts'
 import type { AnySpec, SpecKind, SpecOf } from './core/spec.ts'
+import * as hostInterceptor from './interceptors/host.ts'
+import * as staticInterceptor from './interceptors/static.ts'
+import * as timestampInterceptor from './interceptors/timestamp.ts'
+import * as uuidInterceptor from './interceptors/uuid.ts'
 import * as loadBalancingSelector from './selectors/load-balancing.ts'
 import * as multiplexingSelector from './selectors/multiplexing.ts'
 import * as replicatingSelector from './selectors/replicating.ts'
+import * as headerAndTextSerializer from './serializers/header-and-text.ts'
+import * as textSerializer from './serializers/text.ts'
 import * as defaultProcessor from './sink-processors/default.ts'
 import * as failoverProcessor from './sink-processors/failover.ts'
 import * as loadBalanceProcessor from './sink-processors/load-balance.ts'
+import * as fileRollSink from './sinks/file-roll.ts'
+import * as loggerSink from './sinks/logger.ts'
+import * as nullSink from './sinks/null.ts'
+import * as execSource from './sources/exec.ts'
+import * as netcatSource from './sources/netcat.ts'
+import * as netcatUdpSource from './sources/netcatudp.ts'
+import * as seqSource from './sources/seq.ts'
+import * as stressSource from './sources/stress.ts'
 
 export const builtinSpecs: readonly AnySpec[] = [
+  // sources
+  seqSource.spec,
+  stressSource.spec,
+  netcatSource.spec,
+  netcatUdpSource.spec,
+  execSource.spec,
+  // channels
   memoryChannel.spec,
+  // sinks
+  loggerSink.spec,
+  nullSink.spec,
+  fileRollSink.spec,
+  // selectors
   replicatingSelector.spec,
   multiplexingSelector.spec,
   loadBalancingSelector.spec,
+  // sink processors
   defaultProcessor.spec,
   failoverProcessor.spec,
   loadBalanceProcessor.spec,
+  // interceptors
+  timestampInterceptor.spec,
+  hostInterceptor.spec,
+  staticInterceptor.spec,
+  uuidInterceptor.spec,
+  // serializers
+  textSerializer.spec,
+  headerAndTextSerializer.spec,
 ]
 
 /**

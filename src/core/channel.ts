@@ -76,7 +76,7 @@ export abstract class BaseTransaction implements Transaction {
     if (events.length > 0) this.doPut(events)
   }
 
-  take(max: number, signal?: AbortSignal): Promise<Event[]> {
+  async take(max: number, signal?: AbortSignal): Promise<Event[]> {
     this.#require('open', 'take')
     return this.doTake(max, signal)
   }
