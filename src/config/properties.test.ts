@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { type PropertiesParseResult, PropertiesSyntaxError, parseProperties } from './properties.ts'
+import {
+  mergeProperties,
+  type PropertiesParseResult,
+  PropertiesSyntaxError,
+  parseProperties,
+} from './properties.ts'
 
 function parse(text: string, source = 'test.properties'): PropertiesParseResult {
   return parseProperties(Buffer.from(text, 'latin1'), source)
@@ -254,5 +259,37 @@ describe('malformed \\u escapes fail the whole file, naming file and line', () =
   })
   test('inside a comment it is harmless', () => {
     assert.deepEqual(values('# \\uZZZZ\nk = v'), { k: 'v' })
+  })
+})
+
+describe('mergeProperties', () => {
+  test('later files override earlier ones; every repeated definition is listed in load order', () => {
+    const merged = mergeProperties([
+      parse('a = 1\nb = 1\na = 2', 'base.conf'),
+      parse('c = 3\na = 3', 'override.conf'),
+      parse('', 'empty.conf'),
+    ])
+    assert.deepEqual(merged.sources, ['base.conf', 'override.conf', 'empty.conf'])
+    assert.deepEqual(
+      [...merged.properties.values()].map((e) => [e.key, e.value, e.source, e.line]),
+      [
+        ['b', '1', 'base.conf', 2],
+        ['c', '3', 'override.conf', 1],
+        ['a', '3', 'override.conf', 2],
+      ],
+    )
+    assert.deepEqual(merged.duplicates, [
+      {
+        key: 'a',
+        sites: [
+          { source: 'base.conf', line: 1 },
+          { source: 'base.conf', line: 3 },
+          { source: 'override.conf', line: 2 },
+        ],
+      },
+    ])
+  })
+  test('no files, nothing merged', () => {
+    assert.deepEqual(mergeProperties([]), { sources: [], properties: new Map(), duplicates: [] })
   })
 })

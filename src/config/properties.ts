@@ -393,3 +393,51 @@ function hexValue(c: number): number {
   if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10
   return -1
 }
+
+/** Where a key was defined. */
+export interface DefinitionSite {
+  readonly source: string
+  readonly line: number
+}
+
+/** A key defined more than once, in one file or across files. */
+export interface RepeatedKey {
+  readonly key: string
+  /** Every definition in load order (files in the order given, lines ascending); the last one is used. */
+  readonly sites: readonly DefinitionSite[]
+}
+
+/** Several files loaded into one `java.util.Properties`, as Flume does with repeated `-f`/`-u` options. */
+export interface MergedProperties {
+  readonly sources: readonly string[]
+  /** The last definition of each key, in the order of those definitions. */
+  readonly properties: ReadonlyMap<string, PropertyEntry>
+  readonly duplicates: readonly RepeatedKey[]
+}
+
+/**
+ * Merges parsed files in load order: a later definition of a key replaces an earlier one, in the same file
+ * or a later file (Flume loads every file into the same `Properties` object).
+ */
+export function mergeProperties(files: readonly PropertiesParseResult[]): MergedProperties {
+  const properties = new Map<string, PropertyEntry>()
+  let repeated: Map<string, DefinitionSite[]> | undefined
+  for (const file of files) {
+    for (const entry of file.entries) {
+      const previous = properties.get(entry.key)
+      if (previous !== undefined) {
+        properties.delete(entry.key)
+        repeated ??= new Map()
+        const site = { source: entry.source, line: entry.line }
+        const sites = repeated.get(entry.key)
+        if (sites === undefined)
+          repeated.set(entry.key, [{ source: previous.source, line: previous.line }, site])
+        else sites.push(site)
+      }
+      properties.set(entry.key, entry)
+    }
+  }
+  const duplicates: RepeatedKey[] = []
+  if (repeated !== undefined) for (const [key, sites] of repeated) duplicates.push({ key, sites })
+  return { sources: files.map((f) => f.source), properties, duplicates }
+}
