@@ -192,6 +192,7 @@ describe('what is left verbatim, and reported', () => {
     const result = run({ a: '${${a}}' })
     assert.equal(result.properties.get('a')!.value, '${${a}}')
     assert.deepEqual(codes(result.diagnostics), ['error SUBSTITUTION_CYCLE'])
+    assert.match(result.diagnostics[0]!.message, /\(a variable name that expands to itself\)/)
   })
   test('${java:...} is unsupported: left as is with a warning, or its default used', () => {
     const r = sub('${java:version}')
@@ -245,6 +246,13 @@ describe('result shape', () => {
       ],
     )
     assert.deepEqual([...result.referencedKeys].sort(), ['P', 'Q'])
+  })
+  test('a long chain of references is not mistaken for a loop', () => {
+    const chain: Record<string, string> = { k0: 'end' }
+    for (let i = 1; i <= 300; i++) chain[`k${i}`] = `\${k${i - 1}}`
+    const result = run(chain)
+    assert.equal(result.properties.get('k300')!.value, 'end')
+    assert.deepEqual(result.diagnostics, [])
   })
   test('keys reached through other keys are referenced too', () => {
     assert.deepEqual([...run({ 'a1.x': '${B}', B: '${A}', A: '1' }).referencedKeys].sort(), ['A', 'B'])

@@ -60,9 +60,9 @@ export const ENV_VAR_RESOLVER_PROPERTIES = 'org.apache.flume.node.EnvVarResolver
 // reported as unresolved because the config filter step resolves it later.
 const CONFIG_FILTER_REFERENCE = /^[^\s:]+\[(['"]?)[-\w]+\1\]$/
 
-// Deep enough for any real chain of references; beyond it the recursion only happens through variable
-// names that expand to themselves (`a = ${${a}}`), where Java overflows its stack.
-const MAX_DEPTH = 64
+// Far deeper than any real chain of references. The cycle stack catches loops through values; this catches
+// loops through variable names (`a = ${${a}}`), which restart the stack and make Java overflow its own.
+const MAX_DEPTH = 1000
 
 /**
  * Substitutes `${...}` in every value of the merged raw configuration. Pure: the environment, system
@@ -134,17 +134,20 @@ class Resolver {
       this.#substitute(buffer, 0, buffer.text.length, undefined)
     } catch (error) {
       if (!(error instanceof CycleError)) throw error
-      const loop = error.chain
-        .slice(1)
-        .map((name) => `\${${name}}`)
-        .join(' -> ')
+      const loop =
+        error.chain.length > 1
+          ? error.chain
+              .slice(1)
+              .map((name) => `\${${name}}`)
+              .join(' -> ')
+          : 'a variable name that expands to itself'
       this.#report(entry, {
         code: 'SUBSTITUTION_CYCLE',
         severity: 'error',
         message:
           `Substitution loop in the value of ${JSON.stringify(entry.key)} (${loop}): the value is left ` +
           'unsubstituted. Flume refuses to start with this configuration ("Infinite loop in property ' +
-          'interpolation").',
+          'interpolation", or a stack overflow).',
       })
       return entry.value
     }
@@ -173,7 +176,7 @@ class Resolver {
     length: number,
     priorVariables: string[] | undefined,
   ): number {
-    if (++this.#depth > MAX_DEPTH) throw new CycleError(priorVariables ?? [buffer.text])
+    if (++this.#depth > MAX_DEPTH) throw new CycleError([])
     try {
       let lengthChange = 0
       let bufEnd = offset + length
