@@ -37,3 +37,16 @@ console.log(
   `parseProperties: ${lines} lines (${data.length} bytes, ${entries} entries): ` +
     `median ${q(0.5)} ms, p90 ${q(0.9)} ms, min ${q(0)} ms`,
 )
+
+// Guards the cached searches: a big file with no backslash must stay linear.
+const plain = Buffer.from(
+  Array.from({ length: 20_000 }, (_, i) => `a1.sources.r${i}.type = netcat`).join('\n'),
+  'latin1',
+)
+for (let i = 0; i < 20; i++) parseProperties(plain, 'plain.conf')
+const start = process.hrtime.bigint()
+for (let i = 0; i < 50; i++) parseProperties(plain, 'plain.conf')
+console.log(
+  `parseProperties: 20000 lines without backslashes (${plain.length} bytes): ` +
+    `mean ${(Number(process.hrtime.bigint() - start) / 50e6).toFixed(3)} ms`,
+)
