@@ -1,19 +1,20 @@
 // Differential tests: our parser against the real java.util.Properties.load(InputStream) (Java 17+), on a
 // hand-written torture file and on random files from fast-check. One JVM serves the whole file (see
-// fixtures/java-oracle.ts); Java is required, a missing JVM fails these tests.
+// test-support/java-oracle.ts); Java is required, a missing JVM fails these tests.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { after, before, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
-import { JavaOracle } from './fixtures/java-oracle.ts'
 import { PropertiesSyntaxError, parseProperties } from './properties.ts'
+import { JavaOracle } from './test-support/java-oracle.ts'
 
 type Outcome = readonly ['ok', readonly (readonly [string, string])[]] | readonly ['error']
 
 let java: JavaOracle
 
 before(async () => {
-  java = await JavaOracle.start(new URL('./fixtures/DumpProperties.java', import.meta.url).pathname)
+  java = await JavaOracle.start(fileURLToPath(new URL('./test-support/DumpProperties.java', import.meta.url)))
 })
 after(async () => {
   await java?.close()
@@ -54,7 +55,7 @@ function show(file: string): string {
 
 test('torture.properties parses exactly as java.util.Properties does', async (t) => {
   t.diagnostic(`oracle: Java ${java.javaVersion}`)
-  const data = readFileSync(new URL('./fixtures/torture.properties', import.meta.url))
+  const data = readFileSync(new URL('./test-support/torture.properties', import.meta.url))
   const ours = ourOutcome(data)
   assert.deepEqual(ours, await javaOutcome(data))
   // Guard against a fixture that silently lost its content.

@@ -1,14 +1,15 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} in plain strings is what is under test
 // Differential tests: substitute.ts and date-format.ts against the real Apache Commons Text 1.10.0 /
 // Commons Lang 3.12.0 (the versions Flume 1.11 ships), set up as Flume's MapResolver does
-// (fixtures/SubstituteOracle.java). One JVM for the whole file; Java and the two jars are required.
+// (test-support/SubstituteOracle.java). One JVM for the whole file; Java and the two jars are required.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { formatJavaDate } from './date-format.ts'
-import { commonsTextClasspath, JavaOracle } from './fixtures/java-oracle.ts'
 import type { PropertyEntry } from './properties.ts'
 import { substituteProperties } from './substitute.ts'
+import { commonsTextClasspath, JavaOracle } from './test-support/java-oracle.ts'
 
 // The JVM gets exactly this environment (plus what it needs to run), and so does our side.
 const testEnv: Record<string, string> = {
@@ -23,11 +24,14 @@ if (process.env.JAVA_HOME !== undefined) jvmEnv.JAVA_HOME = process.env.JAVA_HOM
 let java: JavaOracle
 
 before(async () => {
-  java = await JavaOracle.start(new URL('./fixtures/SubstituteOracle.java', import.meta.url).pathname, {
-    classpath: commonsTextClasspath(),
-    env: jvmEnv,
-    jvmOptions: ['-Duser.language=en', '-Duser.country=US', '-Xss512k'],
-  })
+  java = await JavaOracle.start(
+    fileURLToPath(new URL('./test-support/SubstituteOracle.java', import.meta.url)),
+    {
+      classpath: commonsTextClasspath(),
+      env: jvmEnv,
+      jvmOptions: ['-Duser.language=en', '-Duser.country=US', '-Xss512k'],
+    },
+  )
 })
 after(async () => {
   await java?.close()
