@@ -124,6 +124,21 @@ test('random property files parse exactly as java.util.Properties does', async (
   assert.ok(seen.entries > numRuns * 2, 'too few keys per file')
 })
 
+test('arbitrary bytes parse exactly as java.util.Properties does', async () => {
+  // Raw fuzz: any byte, and dense mixes of the bytes the syntax cares about.
+  const syntaxBytes = [...Buffer.from('=: \t\f\r\n\\#!u0aF', 'latin1'), 0x00, 0xff]
+  const anyBytes = fc.oneof(
+    fc.uint8Array({ maxLength: 300 }),
+    fc.array(fc.constantFrom(...syntaxBytes), { maxLength: 300 }).map((a) => Uint8Array.from(a)),
+  )
+  await fc.assert(
+    fc.asyncProperty(anyBytes, async (data) => {
+      assert.deepEqual(ourOutcome(data), await javaOutcome(data), Buffer.from(data).toString('hex'))
+    }),
+    { numRuns: Number(process.env.FLUMEN_FC_RUNS ?? 1000) },
+  )
+})
+
 // Java's LineReader reads the stream in 8192-byte chunks; its state must survive a chunk boundary at any
 // point, e.g. between the `\r` and `\n` of a continuation.
 test('large files, with line ends and continuations straddling the 8 KiB read buffer', async () => {
