@@ -103,7 +103,7 @@ export class SinkRunner {
     while (this.#shouldContinue(signal)) {
       let status: Status
       try {
-        status = await this.#processor.process()
+        status = await this.#processor.process(signal)
       } catch (e) {
         const delivery = e instanceof EventDeliveryError
         if (delivery) this.stats.deliveryErrors++

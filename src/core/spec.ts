@@ -42,7 +42,6 @@ export type Severity = 'fatal' | 'error' | 'warning'
 export type DiagnosticCode =
   | 'AGENT_NAME_MISSING'
   | 'PROPERTY_VALUE_NULL'
-  | 'PROPERTY_DUPLICATE'
   | 'INVALID_PROPERTY'
   | 'UNKNOWN_PROPERTY'
   | 'DEPRECATED_PROPERTY'
@@ -60,8 +59,15 @@ export type DiagnosticCode =
   | 'INCOMPATIBLE_BATCH_SIZE'
   | 'COMPONENT_DROPPED'
   | 'UNRESOLVED_VARIABLE'
-  | 'SUBSTITUTION_ERROR'
   | 'PLUGIN_LOAD_ERROR'
+  | 'CONFIG_FILE_ERROR'
+  // From reading and substituting the files (src/config/diagnostics.ts):
+  | 'PROPERTY_NAME_NULL'
+  | 'DUPLICATE_KEY'
+  | 'SUBSTITUTION_UNRESOLVED'
+  | 'SUBSTITUTION_CYCLE'
+  | 'SUBSTITUTION_UNSUPPORTED'
+  | 'SUBSTITUTION_INVALID_DATE_FORMAT'
 
 export interface Diagnostic {
   readonly code: DiagnosticCode
@@ -411,7 +417,11 @@ export interface Source extends Partial<Lifecycle> {
 }
 
 export interface Sink extends Partial<Lifecycle> {
-  process(): Promise<Status>
+  /**
+   * Delivers one batch. `signal` is aborted when the agent stops: a sink should then not wait for events
+   * (pass it to `tx.take`), but must still finish delivering what it took.
+   */
+  process(signal?: AbortSignal): Promise<Status>
 }
 
 export interface Interceptor {
@@ -428,7 +438,7 @@ export interface ChannelSelector {
 }
 
 export interface SinkProcessor extends Partial<Lifecycle> {
-  process(): Promise<Status>
+  process(signal?: AbortSignal): Promise<Status>
 }
 
 /** Turns events into bytes for a file-like output (file_roll, hdfs DataStream). */

@@ -11,8 +11,8 @@ export class DefaultSinkProcessor implements SinkProcessor {
   constructor(sink: Sink) {
     this.#sink = sink
   }
-  process() {
-    return this.#sink.process()
+  process(signal?: AbortSignal) {
+    return this.#sink.process(signal)
   }
 }
 

@@ -64,12 +64,12 @@ export class FailoverSinkProcessor implements SinkProcessor {
     return this.#failed.map((f) => f.name)
   }
 
-  async process(): Promise<Status> {
+  async process(signal?: AbortSignal): Promise<Status> {
     const now = Date.now()
     while (this.#failed.length > 0 && (this.#failed[0] as FailedSink).refresh < now) {
       const cur = this.#failed.shift() as FailedSink
       try {
-        const s = await cur.sink.process()
+        const s = await cur.sink.process(signal)
         if (s === 'ready') {
           this.#live.set(cur.priority, { name: cur.name, sink: cur.sink })
           this.#active = this.#highest()
@@ -97,7 +97,7 @@ export class FailoverSinkProcessor implements SinkProcessor {
     while (this.#active !== undefined) {
       const active = this.#active
       try {
-        return await active.sink.process()
+        return await active.sink.process(signal)
       } catch (e) {
         this.#live.delete(active.priority)
         const f: FailedSink = { ...active, failures: 1, refresh: 0 }

@@ -22,10 +22,10 @@ export class LoadBalancingSinkProcessor implements SinkProcessor {
     this.#logger = logger
   }
 
-  async process(): Promise<Status> {
+  async process(signal?: AbortSignal): Promise<Status> {
     for (const s of this.#selector.order()) {
       try {
-        return await s.sink.process()
+        return await s.sink.process(signal)
       } catch (e) {
         this.#selector.informFailure(s)
         this.#logger.warn(

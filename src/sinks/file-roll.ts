@@ -230,7 +230,7 @@ export class RollingFileSink {
     }
   }
 
-  async process(): Promise<'ready' | 'backoff'> {
+  async process(signal?: AbortSignal): Promise<'ready' | 'backoff'> {
     if (this.#shouldRotate) {
       this.#shouldRotate = false
       if (this.#file !== undefined) {
@@ -246,8 +246,13 @@ export class RollingFileSink {
       }
     }
     if (this.#file === undefined) await this.#open()
-    return takeAndDeliver(this.#channel, this.#batchSize, this.counter, this.#name, (events) =>
-      this.#write(events),
+    return takeAndDeliver(
+      this.#channel,
+      this.#batchSize,
+      this.counter,
+      this.#name,
+      (events) => this.#write(events),
+      signal,
     )
   }
 

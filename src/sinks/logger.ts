@@ -65,7 +65,7 @@ export const spec = defineSink({
       async stop() {
         counter.stop()
       },
-      process: () => takeAndDeliver(channel, 100, counter, ctx.name, write),
+      process: (signal) => takeAndDeliver(channel, 100, counter, ctx.name, write, signal),
     }
   },
 })

@@ -41,7 +41,7 @@ export const spec = defineSink({
       async stop() {
         counter.stop()
       },
-      process: () => takeAndDeliver(channel, cfg.batchSize, counter, ctx.name, discard),
+      process: (signal) => takeAndDeliver(channel, cfg.batchSize, counter, ctx.name, discard, signal),
     }
   },
 })

@@ -21,13 +21,14 @@ export async function takeAndDeliver(
   counter: SinkCounter,
   sinkName: string,
   deliver: (events: Event[]) => Promise<void> | void,
+  signal?: AbortSignal,
 ): Promise<Status> {
   const tx = channel.begin()
   let taken = 0
   try {
     let events: Event[]
     try {
-      events = await tx.take(batchSize)
+      events = await tx.take(batchSize, signal)
     } catch (e) {
       counter.channelReadFail++
       throw e
