@@ -107,7 +107,13 @@ export class AgentProcess {
     const seen = this.lines.find((l) => re.test(l))
     if (seen !== undefined) return Promise.resolve(seen)
     return new Promise((res, rej) => {
-      const w = { re, resolve: (l: string) => (clearTimeout(t), res(l)) }
+      const w = {
+        re,
+        resolve: (l: string) => {
+          clearTimeout(t)
+          res(l)
+        },
+      }
       const t = setTimeout(() => {
         this.#waiters.splice(this.#waiters.indexOf(w), 1)
         rej(new Error(`timed out waiting for ${re} in agent output:\n${this.output().slice(-4000)}`))
