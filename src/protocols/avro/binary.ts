@@ -185,7 +185,7 @@ export class AvroWriter {
   /**
    * Writes a string as UTF-8 with its length prefix, without an intermediate Buffer. Short strings (header
    * keys and values, the common case) are encoded by hand, which avoids a native call per string (measured
-   * ~3x faster than Buffer#write for 5-20 character ASCII strings on Node 24); longer ones use Buffer#write
+   * 2x faster than Buffer#write for 4-18 character ASCII strings on Node 24); longer ones use Buffer#write
    * into space reserved for the worst case, then move the bytes if the length prefix came out shorter.
    * Lone surrogates become U+FFFD, like Buffer.from(string).
    */
@@ -248,36 +248,22 @@ export class AvroWriter {
 
   /**
    * Writes a map<string> from a plain or null-prototype object, as one block (count, entries, 0) the way
-   * Java's encoder does; an empty map is the single byte 0. Counts the keys while writing instead of
-   * allocating Object.keys(): one byte is reserved for the count and widened in place if needed.
+   * Java's encoder does; an empty map is the single byte 0. Object.keys measured ~10% faster than for-in
+   * on flumen's null-prototype header objects (which V8 keeps in dictionary mode).
    */
   writeStringMap(map: Readonly<Record<string, string>>): void {
+    const keys = Object.keys(map)
+    const n = keys.length
+    if (n !== 0) {
+      this.writeLong(n)
+      for (let i = 0; i < n; i++) {
+        const k = keys[i] as string
+        this.writeString(k)
+        this.writeString(map[k] as string)
+      }
+    }
     this.ensure(1)
-    const start = this.pos
-    this.pos = start + 1
-    let count = 0
-    for (const k in map) {
-      this.writeString(k)
-      this.writeString(map[k] as string)
-      count++
-    }
-    if (count === 0) {
-      this.buf[start] = 0
-      return
-    }
-    let z = count * 2
-    const size = varintSize(z)
-    this.ensure(size) // widened prefix plus the closing 0
-    const buf = this.buf
-    if (size > 1) buf.copyWithin(start + size, start + 1, this.pos)
-    this.pos += size - 1
-    let p = start
-    while (z > 0x7f) {
-      buf[p++] = (z & 0x7f) | 0x80
-      z >>>= 7
-    }
-    buf[p] = z
-    buf[this.pos++] = 0
+    this.buf[this.pos++] = 0
   }
 
   /** Starts an array or map block of `count` items (count > 0); items follow, then writeBlockEnd(). */
@@ -463,7 +449,8 @@ export class AvroReader {
     const end = start + n
     this.pos = end
     if (n <= 24) {
-      // Short ASCII strings: building the string in JS beats the native call (measured ~2x on Node 24).
+      // Short ASCII strings: building the string in JS beats the native call (measured 1.5x faster than
+      // toString('utf8') for 4-18 character header strings on Node 24).
       let s = ''
       for (let i = start; i < end; i++) {
         const c = buf[i] as number
