@@ -373,6 +373,35 @@ describe('container reader: positions and resync (spooldir mark/reset)', () => {
     assert.equal(await r.nextBlock(), null)
   })
 
+  it('seekToSync finds a marker that straddles two 64 KiB scan reads, through a file handle', async () => {
+    const big = writeEvents(makeEvents(200, 3000), { syncIntervalBytes: 150_000 })
+    const bigBlocks = decodeContainer(big).blocks
+    const target = bigBlocks[2] as ContainerBlock
+    const markerStart = target.end - 16
+    const dir = await mkdtemp(path.join(tmpdir(), 'flumen-avro-'))
+    try {
+      const file = path.join(dir, 'scan.avro')
+      const wh = await open(file, 'w')
+      await wh.write(big)
+      await wh.close()
+      const fh = await open(file, 'r')
+      try {
+        const r = await ContainerReader.open(fileSource(fh))
+        for (const split of [1, 8, 15]) {
+          const from = markerStart - 64 * 1024 + split // first read ends `split` bytes into the marker
+          assert.ok(from > target.offset)
+          await r.seekToSync(from)
+          assert.equal(r.position, target.end, `split ${split}`)
+        }
+        assert.equal((await r.nextBlock())?.offset, (bigBlocks[3] as ContainerBlock).offset)
+      } finally {
+        await fh.close()
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('readDatums crosses blocks and stops at the end', async () => {
     const r = await ContainerReader.open(buf)
     const all = await r.readDatums(1000)
