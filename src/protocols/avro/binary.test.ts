@@ -86,6 +86,11 @@ describe('AvroWriter / AvroReader: numbers', () => {
   it('rejects over-long varints and truncated input with typed errors', () => {
     assert.throws(() => reader('ffffffffff0f').readInt(), AvroMalformedError) // 6 bytes
     assert.throws(() => reader('ffffffffffffffffffff01').readBigLong(), AvroMalformedError) // 11 bytes
+    assert.throws(() => reader('ffffffffffffffffffff01').skipLong(), AvroMalformedError)
+    assert.throws(() => reader('ff').skipLong(), AvroTruncatedError)
+    const r = reader('feffffffffffffffff0102')
+    r.skipLong()
+    assert.equal(r.readLong(), 1)
     assert.throws(() => reader('ff').readLong(), AvroTruncatedError)
     assert.throws(() => reader('ffff').readInt(), AvroTruncatedError)
     assert.throws(() => reader('').readLong(), AvroTruncatedError)

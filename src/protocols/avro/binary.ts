@@ -240,6 +240,8 @@ export class AvroWriter {
     this.ensure(reserved + max)
     const textStart = this.pos + reserved
     const n = this.buf.write(s, textStart, 'utf8')
+    // The text sits beyond `pos`, where a regrowth would not copy it; none can happen below because the
+    // length prefix needs at most `reserved` (>= its varint size) of the room ensured above.
     const actual = varintSize(n * 2)
     if (actual !== reserved) this.buf.copyWithin(this.pos + actual, textStart, textStart + n)
     this.writeLong(n)
@@ -392,6 +394,22 @@ export class AvroReader {
     this.pos = pos
     z = BigInt.asUintN(64, z)
     return BigInt.asIntN(64, (z >> 1n) ^ -(z & 1n))
+  }
+
+  /** Skips a long (or int) varint without decoding it; at most 10 bytes, like readBigLong. */
+  skipLong(): void {
+    const buf = this.buf
+    const end = this.end
+    const start = this.pos
+    let pos = start
+    for (let i = 0; i < 10; i++) {
+      if (pos >= end) this.#truncated('a long', start)
+      if ((buf[pos++] as number) < 0x80) {
+        this.pos = pos
+        return
+      }
+    }
+    throw new AvroMalformedError(`Invalid long encoding at offset ${start}`, { offset: start })
   }
 
   /** Reads a long as a number when it is a safe integer, else as a bigint (generic datum decoding). */

@@ -162,7 +162,7 @@ function skip(r: AvroReader, s: Schema, limits: DecodeLimits, depth: number): vo
       r.readInt()
       return
     case 'long':
-      r.readBigLong()
+      r.skipLong()
       return
     case 'float':
       r.skipFixed(4)
