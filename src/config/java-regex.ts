@@ -25,10 +25,12 @@
 // * Unicode data: \p{…} categories, scripts and binary properties use the Unicode version of the running
 //   V8 (Unicode 17 on Node 24), Java 17 uses Unicode 13.0; they differ only for characters assigned later.
 //   Blocks (\p{InX}) and case mappings come from Java 17 itself (java-regex/unicode-data.ts).
-// * Surrogate pairs: after an empty match right before a supplementary character Java resumes the search
-//   between the two UTF-16 halves (so `"😀".split("")` yields two lone surrogates, and \B can match there);
-//   flumen always moves past the whole character. Likewise, when the pattern contains no supplementary
-//   character Java measures look-behind windows in UTF-16 units and can start them inside a pair.
+// * Surrogate pairs: flumen never starts a match between the two halves of a supplementary character.
+//   Java does after an empty match right before one (its next search starts one UTF-16 unit further, so
+//   `"😀".split("")` yields two lone surrogates), and, for patterns it runs with its Start node (no negated
+//   class, property or supplementary character in them), after a failed attempt, where \B or a
+//   look-behind can then match. Likewise, when the pattern contains no supplementary character, Java
+//   measures look-behind windows in UTF-16 units and can start them inside a pair.
 // * A case-insensitive back-reference compares with JavaScript's Unicode case folding, where Java folds
 //   US-ASCII only (or uses toUpperCase/toLowerCase under UNICODE_CASE).
 
@@ -127,34 +129,44 @@ class CompiledReplacement implements JavaReplacement {
   }
 }
 
+/** What every match of one pattern shares: the group map and names. */
+interface MatchMeta {
+  readonly map: readonly number[]
+  readonly names: ReadonlyMap<string, number>
+}
+
 class Match implements JavaMatch {
   readonly #m: RegExpExecArray
-  readonly #map: readonly number[]
-  readonly #names: ReadonlyMap<string, number>
-  readonly start: number
-  readonly end: number
-  readonly groupCount: number
+  readonly #meta: MatchMeta
 
-  constructor(m: RegExpExecArray, map: readonly number[], names: ReadonlyMap<string, number>) {
+  constructor(m: RegExpExecArray, meta: MatchMeta) {
     this.#m = m
-    this.#map = map
-    this.#names = names
-    this.start = m.index
-    this.end = m.index + m[0].length
-    this.groupCount = map.length - 1
+    this.#meta = meta
+  }
+
+  get start(): number {
+    return this.#m.index
+  }
+
+  get end(): number {
+    return this.#m.index + this.#m[0].length
+  }
+
+  get groupCount(): number {
+    return this.#meta.map.length - 1
   }
 
   group(group: number | string = 0): string | null {
     let n: number
     if (typeof group === 'string') {
-      const g = this.#names.get(group)
+      const g = this.#meta.names.get(group)
       if (g === undefined) throw new RangeError(`No group with name <${group}>`)
       n = g
     } else {
       n = group
     }
     if (!Number.isInteger(n) || n < 0 || n > this.groupCount) throw new RangeError(`No group ${group}`)
-    return this.#m[this.#map[n]!] ?? null
+    return this.#m[this.#meta.map[n]!] ?? null
   }
 }
 
@@ -166,6 +178,31 @@ function afterEmpty(s: string, i: number): number {
     if (d >= 0xdc00 && d <= 0xdfff) return i + 2
   }
   return i + 1
+}
+
+/** Does index i fall between the two halves of a surrogate pair? */
+function insidePair(s: string, i: number): boolean {
+  const d = s.charCodeAt(i)
+  if (d < 0xdc00 || d > 0xdfff || i === 0) return false
+  const c = s.charCodeAt(i - 1)
+  return c >= 0xd800 && c <= 0xdbff
+}
+
+const HIGH_SURROGATE = /[\uD800-\uDBFF]/
+
+/**
+ * exec() on a global RegExp, skipping matches that start inside a surrogate pair. V8, like Java's Start
+ * node, retries a failed attempt one UTF-16 unit further, so it can land between the halves of a pair;
+ * there V8's matching is inconsistent (a back-reference always fails, a pair half is no lone surrogate),
+ * so flumen never starts a match at such an index. Java can (see the header): documented difference.
+ */
+function execWhole(re: RegExp, s: string): RegExpExecArray | null {
+  let m = re.exec(s)
+  while (m !== null && insidePair(s, m.index)) {
+    re.lastIndex = m.index + 1
+    m = re.exec(s)
+  }
+  return m
 }
 
 export class JavaRegex {
@@ -194,6 +231,7 @@ export class JavaRegex {
   readonly #global: RegExp
   readonly #whole: RegExp
   readonly #map: readonly number[]
+  readonly #meta: MatchMeta
   /** The last replacement string given to replaceAll() as a string, parsed. */
   #lastReplacement: CompiledReplacement | null = null
 
@@ -216,6 +254,7 @@ export class JavaRegex {
     this.groupNames = names
     this.unreliableGroups = t.unreliableGroups
     this.#map = t.groupMap
+    this.#meta = { map: t.groupMap, names }
     this.flags = t.flags
     this.#first = new RegExp(source, t.flags)
     this.#global = new RegExp(source, `g${t.flags}`)
@@ -227,15 +266,24 @@ export class JavaRegex {
     return this.#whole.test(s)
   }
 
-  /** Matcher.find() as a boolean: is there a match anywhere? (No allocation.) */
+  /** Matcher.find() as a boolean: is there a match anywhere? (No allocation unless s has surrogates.) */
   test(s: string): boolean {
-    return this.#first.test(s)
+    if (!this.#first.test(s)) return false
+    return !HIGH_SURROGATE.test(s) || this.#exec(s) !== null
   }
 
   /** Matcher.find(): the first match, with its groups. */
   find(s: string): JavaMatch | null {
-    const m = this.#first.exec(s)
-    return m === null ? null : new Match(m, this.#map, this.groupNames)
+    const m = this.#exec(s)
+    return m === null ? null : new Match(m, this.#meta)
+  }
+
+  #exec(s: string): RegExpExecArray | null {
+    const re = this.#global
+    re.lastIndex = 0
+    const m = execWhole(re, s)
+    re.lastIndex = 0
+    return m
   }
 
   /**
@@ -344,7 +392,7 @@ export class JavaRegex {
     }
     const re = this.#global
     re.lastIndex = 0
-    let m = re.exec(s)
+    let m = execWhole(re, s)
     if (m === null) return s
     let out = ''
     let last = 0
@@ -366,7 +414,7 @@ export class JavaRegex {
         if (next > s.length) break
         re.lastIndex = next
       }
-      m = re.exec(s)
+      m = execWhole(re, s)
     }
     re.lastIndex = 0
     return out + s.slice(last)
@@ -382,7 +430,7 @@ export class JavaRegex {
     const list: string[] = []
     const matchLimited = limit > 0
     let index = 0
-    for (let m = re.exec(input); m !== null; m = re.exec(input)) {
+    for (let m = execWhole(re, input); m !== null; m = execWhole(re, input)) {
       const start = m.index
       const end = start + m[0].length
       // Matcher.find: after an empty match the next search starts one character further (an index past

@@ -140,60 +140,30 @@ export function toRanges(s: CSet): number[] | null {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Java's BmpCharPredicate: predicates Java knows can only match BMP characters (ranges, ASCII ctype
-// classes, BitClass, single BMP characters, and unions/intersections of those). Everything else — a
-// category, a negation, a case-folding range — makes Java compile the pattern with StartS, which moves
-// past a whole surrogate pair after a failed match attempt instead of one UTF-16 unit (see emit.ts).
-
-const BMP_LEAVES = new WeakSet<CSet>()
-/** Marks a leaf set as one Java represents with a BmpCharPredicate. */
-export function bmp(set: CSet): CSet {
-  BMP_LEAVES.add(set)
-  return set
-}
-/** Is `set` a BmpCharPredicate in Java? */
-export function isJavaBmp(set: CSet): boolean {
-  switch (set.k) {
-    case 'bits':
-      return true
-    case 'u':
-      return set.xs.every(isJavaBmp)
-    case 'and':
-      return isJavaBmp(set.a) && isJavaBmp(set.b)
-    case 'not':
-      return false
-    default:
-      return BMP_LEAVES.has(set)
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Java's fixed classes (java.util.regex.ASCII, Pattern.HorizWS/VertWS/DOT, CharPredicates)
 
 const c = (s: string): number => s.codePointAt(0)!
-export const ASCII_DIGIT = bmp(r(c('0'), c('9')))
-export const ASCII_WORD = bmp(r(c('a'), c('z'), c('A'), c('Z'), c('0'), c('9'), c('_'), c('_')))
-export const ASCII_SPACE = bmp(r(0x09, 0x0d, 0x20, 0x20))
+export const ASCII_DIGIT = r(c('0'), c('9'))
+export const ASCII_WORD = r(c('a'), c('z'), c('A'), c('Z'), c('0'), c('9'), c('_'), c('_'))
+export const ASCII_SPACE = r(0x09, 0x0d, 0x20, 0x20)
 /** Pattern.HorizWS: \h. */
-export const HORIZ_WS = bmp(
-  r(
-    ...[0x09, 0x09, 0x20, 0x20, 0xa0, 0xa0, 0x1680, 0x1680, 0x180e, 0x180e],
-    ...[0x2000, 0x200a, 0x202f, 0x202f, 0x205f, 0x205f, 0x3000, 0x3000],
-  ),
+export const HORIZ_WS = r(
+  ...[0x09, 0x09, 0x20, 0x20, 0xa0, 0xa0, 0x1680, 0x1680, 0x180e, 0x180e],
+  ...[0x2000, 0x200a, 0x202f, 0x202f, 0x205f, 0x205f, 0x3000, 0x3000],
 )
 /** Pattern.VertWS: \v (not VT alone: Java 8 redefined it). */
-export const VERT_WS = bmp(r(0x0a, 0x0d, 0x85, 0x85, 0x2028, 0x2029))
+export const VERT_WS = r(0x0a, 0x0d, 0x85, 0x85, 0x2028, 0x2029)
 /** Java's line terminators for `.`, `^` and `$` when UNIX_LINES is off. */
 export const LINE_TERMINATORS = r(0x0a, 0x0a, 0x0d, 0x0d, 0x85, 0x85, 0x2028, 0x2029)
 export const DOT = not(LINE_TERMINATORS)
 export const UNIX_DOT = not(single(0x0a))
 
-const ASCII_UPPER = bmp(r(c('A'), c('Z')))
-const ASCII_LOWER = bmp(r(c('a'), c('z')))
-const ASCII_ALPHA = bmp(r(c('A'), c('Z'), c('a'), c('z')))
-const ASCII_ALNUM = bmp(r(c('0'), c('9'), c('A'), c('Z'), c('a'), c('z')))
-const ASCII_PUNCT = bmp(r(0x21, 0x2f, 0x3a, 0x40, 0x5b, 0x60, 0x7b, 0x7e))
-const ASCII_XDIGIT = bmp(r(c('0'), c('9'), c('A'), c('F'), c('a'), c('f')))
+const ASCII_UPPER = r(c('A'), c('Z'))
+const ASCII_LOWER = r(c('a'), c('z'))
+const ASCII_ALPHA = r(c('A'), c('Z'), c('a'), c('z'))
+const ASCII_ALNUM = r(c('0'), c('9'), c('A'), c('Z'), c('a'), c('z'))
+const ASCII_PUNCT = r(0x21, 0x2f, 0x3a, 0x40, 0x5b, 0x60, 0x7b, 0x7e)
+const ASCII_XDIGIT = r(c('0'), c('9'), c('A'), c('F'), c('a'), c('f'))
 
 // Unicode-based predicates of CharPredicates, written with the JavaScript properties that have the same
 // definition (Character.isLowerCase is Ll + Other_Lowercase = Lowercase, and so on).
@@ -364,27 +334,27 @@ export function javaProperty(name: string, caseIns: boolean): CSet | null {
     case 'LD':
       return LETTER_OR_DIGIT
     case 'L1':
-      return bmp(r(0x00, 0xff))
+      return r(0x00, 0xff)
     case 'all':
       return ALL
     case 'ASCII':
-      return bmp(r(0x00, 0x7f))
+      return r(0x00, 0x7f)
     case 'Alnum':
       return ASCII_ALNUM
     case 'Alpha':
       return ASCII_ALPHA
     case 'Blank':
-      return bmp(r(0x09, 0x09, 0x20, 0x20))
+      return r(0x09, 0x09, 0x20, 0x20)
     case 'Cntrl':
-      return bmp(r(0x00, 0x1f, 0x7f, 0x7f))
+      return r(0x00, 0x1f, 0x7f, 0x7f)
     case 'Digit':
       return ASCII_DIGIT
     case 'Graph':
-      return bmp(r(0x21, 0x7e))
+      return r(0x21, 0x7e)
     case 'Lower':
       return caseIns ? ASCII_ALPHA : ASCII_LOWER
     case 'Print':
-      return bmp(r(0x20, 0x7e))
+      return r(0x20, 0x7e)
     case 'Punct':
       return ASCII_PUNCT
     case 'Space':

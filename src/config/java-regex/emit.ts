@@ -1,5 +1,6 @@
-// Translation of the parsed Java pattern (parse.ts) into JavaScript regex source for the `v` flag, with
-// every semantic difference between java.util.regex and ECMAScript mapped explicitly:
+// Translation of the parsed Java pattern (parse.ts) into JavaScript regex source (for the `u` flag, or `v`
+// when a class needs set operations), with every semantic difference between java.util.regex and
+// ECMAScript mapped explicitly (how matches are searched for is java-regex.ts' part):
 //
 // * `.`, `^`, `$`, `\Z`: Java's line terminators are \n, \r, \r\n (one terminator), U+0085, U+2028, U+2029;
 //   `$` without MULTILINE also matches before a final terminator; MULTILINE `^` never matches at the very
@@ -16,9 +17,12 @@
 //   for \R, whose \r\n-or-\r choice is then not revisited: such a \R is emitted as \r\n|\r(?!\n)…, such a
 //   group as an atomic iteration.
 // * A back-reference to a group that has not participated fails in Java and matches the empty string in
-//   JavaScript; Java also keeps group values from earlier loop iterations, JavaScript resets them. So a
-//   back-reference is emitted only where its group is certain to be set (mustSet), as `(?!)` where it
-//   certainly is not (maySet), and rejected otherwise.
+//   JavaScript; Java also keeps group values from earlier loop iterations and from lookarounds it left,
+//   JavaScript resets them. So a back-reference is emitted only where its group is certain to be set
+//   (mustSet), as a failure where Java cannot have a value for it (maySet, leakyGroups), and rejected
+//   otherwise.
+// * Java ends a repetition at an empty iteration; JavaScript rejects the empty iteration and tries the
+//   body's next alternative. Repetitions whose body prefers an empty match are rejected (emptyFirst).
 // * Group values that Java computes differently (loops, lookarounds, atomic groups; see unreliableGroups)
 //   are reported so that callers needing them (replacement strings, regex_extractor) can refuse.
 // * Java's look-behind window (the TreeInfo minimum/maximum length, overflow included) is honoured.
@@ -34,8 +38,6 @@ export interface Translation {
   readonly flags: 'u' | 'v'
   /** Java group number → JavaScript group number (index 0 → 0). */
   readonly groupMap: readonly number[]
-  /** Number of JavaScript capture groups, synthetic ones included. */
-  readonly jsGroupCount: number
   /** Java groups whose captured value may differ from Java's (see unreliableGroups). */
   readonly unreliableGroups: ReadonlySet<number>
 }
@@ -136,6 +138,34 @@ function groupsIn(n: Ast, out: Set<number> = new Set()): Set<number> {
     case 'atomic':
     case 'quant':
       groupsIn(n.body, out)
+      break
+  }
+  return out
+}
+
+/**
+ * Groups inside lookarounds, atomic groups and possessive repetitions. Java does not unset them when it
+ * backtracks out of such a construct, not even when it moves on to the next start position: within one
+ * find(), a back-reference anywhere may see a value they leaked.
+ */
+function leakyGroups(n: Ast, inLeaky = false, out: Set<number> = new Set()): Set<number> {
+  switch (n.t) {
+    case 'seq':
+      for (const x of n.items) leakyGroups(x, inLeaky, out)
+      break
+    case 'alt':
+      for (const x of n.alts) leakyGroups(x, inLeaky, out)
+      break
+    case 'group':
+      if (inLeaky && n.cap > 0) out.add(n.cap)
+      leakyGroups(n.body, inLeaky, out)
+      break
+    case 'look':
+    case 'atomic':
+      leakyGroups(n.body, true, out)
+      break
+    case 'quant':
+      leakyGroups(n.body, inLeaky || n.mode === 'possessive', out)
       break
   }
   return out
@@ -576,22 +606,13 @@ class Emitter {
   }
 }
 
-/**
- * Prefix for StartS patterns. V8, like Java's Start, retries a failed match one UTF-16 unit further, so it
- * can start a match between the halves of a surrogate pair (visible with look-behinds and \B); Java's
- * StartS moves past the whole pair. This look-behind refuses exactly those positions.
- */
-const NOT_INSIDE_PAIR = '(?<![\\u{D800}-\\u{DBFF}](?=[\\u{DC00}-\\u{DFFF}]))'
-
 export function emitJavaScript(pattern: string, parsed: Parsed): Translation {
   const e = new Emitter(pattern, parsed)
-  const [body] = e.emit(parsed.ast, new Set(), new Set(), false)
-  const source = parsed.startS ? `${NOT_INSIDE_PAIR}(?:${body})` : body
+  const [source] = e.emit(parsed.ast, new Set(), leakyGroups(parsed.ast), false)
   return {
     source,
     flags: e.v ? 'v' : 'u',
     groupMap: e.groupMap,
-    jsGroupCount: e.jsGroups,
     unreliableGroups: e.unreliable,
   }
 }

@@ -16,7 +16,6 @@ import {
   asciiToLower,
   asciiToUpper,
   Bits,
-  bmp,
   type CSet,
   ciRangeAscii,
   ciRangeUnicode,
@@ -25,7 +24,6 @@ import {
   foldAscii,
   foldUnicode,
   HORIZ_WS,
-  isJavaBmp,
   javaBlock,
   javaLower,
   javaPosixName,
@@ -126,11 +124,6 @@ export interface Parsed {
   readonly names: ReadonlyMap<string, number>
   /** The first construct Java accepts but flumen cannot reproduce, if any. */
   readonly unsupported: { readonly index: number; readonly what: string; readonly instead: string } | null
-  /**
-   * Java's Pattern.hasSupplementary: Java then searches with StartS, which never starts a match inside a
-   * surrogate pair after a failed attempt; otherwise with Start, which moves one UTF-16 unit at a time.
-   */
-  readonly startS: boolean
 }
 
 const EMPTY_SEQ: Ast = { t: 'seq', items: [] }
@@ -184,7 +177,6 @@ class JavaPatternParser {
   #root: Ast | null = null
   #predicate: CSet | null = null
   #unsupported: Parsed['unsupported'] = null
-  #hasSupplementary = false
 
   constructor(pattern: string, flags: number) {
     this.#pattern = pattern
@@ -202,7 +194,6 @@ class JavaPatternParser {
       x += c > 0xffff ? 2 : 1
     }
     this.#patternLength = temp.length
-    this.#hasSupplementary = temp.some(isSupplementary)
     temp.push(0, 0)
     src.push(pattern.length, pattern.length)
     this.#temp = temp
@@ -219,13 +210,11 @@ class JavaPatternParser {
       groupCount: this.#capturingGroupCount - 1,
       names: this.#names,
       unsupported: this.#unsupported,
-      startS: this.#hasSupplementary,
     }
   }
 
-  /** Pattern.newCharProperty: a predicate that is not a BmpCharPredicate switches Java to StartS. */
+  /** Pattern.newCharProperty: a character property node (CharPropertyGreedy can repeat it). */
   #newCharProperty(set: CSet): Ast {
-    if (!isJavaBmp(set)) this.#hasSupplementary = true
     return { t: 'cp', set, jcp: true }
   }
 
@@ -453,7 +442,6 @@ class JavaPatternParser {
           node = { t: 'anchor', a: this.#dollar(this.#has(MULTILINE)) }
           break
         case ch('.'):
-          // Java builds this CharProperty directly, not via newCharProperty: no StartS for `.`.
           this.#next()
           node = {
             t: 'cp',
@@ -956,10 +944,10 @@ class JavaPatternParser {
         const lower = javaLower(upper)
         if (upper !== lower) return foldUnicode(lower)
       } else if (c < 0x80) {
-        return bmp(foldAscii(c))
+        return foldAscii(c)
       }
     }
-    return isSupplementary(c) ? single(c) : bmp(single(c))
+    return single(c)
   }
 
   /** Pattern.range: one class member — a property, an escape, a character or a range. */
@@ -995,8 +983,7 @@ class JavaPatternParser {
           if (this.#has(CASE_INSENSITIVE)) {
             return this.#has(UNICODE_CASE) ? ciRangeUnicode(c, m) : ciRangeAscii(c, m)
           }
-          // Pattern.Range is a BmpCharPredicate unless the range reaches surrogates or beyond.
-          return m < 0xd800 || (c > 0xdfff && m < 0x10000) ? bmp(r(c, m)) : r(c, m)
+          return r(c, m)
         }
       }
       return this.#bitsOrSingle(bits, c)
@@ -1058,11 +1045,7 @@ class JavaPatternParser {
       }
       if (p === null) throw this.#error(`Unknown character property name {${name}}`)
     }
-    if (isComplement) {
-      this.#hasSupplementary = true
-      return not(p)
-    }
-    return p
+    return isComplement ? not(p) : p
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -1451,5 +1434,3 @@ export function studyChain(nodes: readonly Ast[], info: TreeInfo): TreeInfo {
   }
   return info
 }
-
-export { isSupplementary }

@@ -183,6 +183,8 @@ const patternArb: fc.Arbitrary<string> = fc.letrec<{ alt: string; seq: string; i
 
 export const regexCaseArb = fc.record({
   pattern: fc.tuple(fc.constantFrom(...FLAGS), patternArb).map(([f, p]) => f + p),
+  /** Pattern.compile flags (inline-flag letters). */
+  flags: fc.constantFrom('', '', '', '', '', 'i', 'm', 's', 'x', 'iu', 'd', 'U', 'ims'),
   inputs: fc.array(
     fc
       .array(

@@ -225,7 +225,7 @@ export function compareCase(c: DiffCase, java: OracleResponse | undefined, out: 
         }
       }
     }
-    const loopExcuses = [...always, ...anyPairSplit]
+    const loopExcuses = [...anyPairSplit, ...always]
     if (j.rep !== undefined) {
       if (typeof j.rep === 'object') {
         if (replacementError === null)
