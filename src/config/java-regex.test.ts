@@ -249,7 +249,10 @@ describe('compileJavaRegex API', () => {
     assert.match(e1.message, /"a\(b"/)
     assert.match(e1.message, /write \\\( for a literal parenthesis/)
     const e2 = syntax('ab**')
-    assert.match(e2.message, /Dangling meta character '\*' at index 3\. Escape the character \(e\.g\. \\\*\)/)
+    assert.match(
+      e2.message,
+      /Dangling meta character '\*' at index 3\. Escape it as \\\* to match it literally\./,
+    )
     // The index refers to the pattern as written, also after \Q…\E and supplementary characters.
     const e3 = syntax(S`\Q((\E😀[`)
     assert.equal(e3.javaIndex, 5) // Java counts code points after rewriting \Q((\E as \(\(

@@ -140,21 +140,60 @@ const hexValue = (c: number): number => (isAsciiDigit(c) ? c - 0x30 : (c | 0x20)
 const isSupplementary = (c: number): boolean => c >= 0x10000 || (c >= 0xd800 && c <= 0xdfff)
 
 /** Hints appended to Java's error descriptions: what to write instead. */
+const HINTS: readonly (readonly [RegExp, string])[] = [
+  [/^Dangling meta character '(.)'/, 'Escape it as \\$1 to match it literally.'],
+  [/^Unclosed character class$/, 'Close the class with ] or write \\[ for a literal bracket.'],
+  [/^Unclosed group$/, 'Close the group with ) or write \\( for a literal parenthesis.'],
+  [/^Unmatched closing '\)'$/, 'Remove it or write \\) for a literal parenthesis.'],
+  [/^Illegal repetition$/, 'Write \\{ for a literal brace; a repetition is {n}, {n,} or {n,m}.'],
+  [/^Illegal repetition range$/, 'A repetition {n,m} needs n <= m <= 2147483647.'],
+  [/^Unclosed counted closure$/, 'Close the repetition with }, e.g. {2,5}.'],
+  [
+    /^Illegal\/unsupported escape sequence$/,
+    'Escape only punctuation, or use an escape java.util.regex.Pattern documents.',
+  ],
+  [
+    /^Illegal character range$/,
+    'A range goes from the lower to the higher character; write \\- for a literal dash.',
+  ],
+  [/^Bad class syntax$/, 'Both sides of && need characters, e.g. [a-z&&[^aeiou]].'],
+  [/^Unexpected character/, 'Escape it with a backslash.'],
+  [/^Unclosed character family$/, 'Close the property with }, e.g. \\p{Lu}.'],
+  [/^Empty character family$/, 'Name a property, e.g. \\p{L}.'],
+  [
+    /^Unknown (character|Unicode) property/,
+    'See java.util.regex.Pattern for the \\p{…} names, e.g. \\p{Alpha}, \\p{L}, \\p{IsLatin}, \\p{InGreek}.',
+  ],
+  [
+    /^Look-behind group does not have an obvious maximum length$/,
+    'Bound the repetitions inside the look-behind, e.g. {0,100} instead of * after a group.',
+  ],
+  [/^Unknown inline modifier$/, 'Inline flags are the letters idmsuxU, as in (?i) or (?i:…).'],
+  [/^Unknown group type$/, 'Groups are (…), (?:…), (?<name>…), (?>…), (?=…), (?!…), (?<=…) and (?<!…).'],
+  [
+    /capturing group name|named capturing group is missing trailing '>'/,
+    'A group name is a Latin letter followed by letters or digits: (?<name>…).',
+  ],
+  [/^Named capturing group <.*> is already defined$/, 'Give each group its own name.'],
+  [/^named capturing group <.*> does not exist$/, 'Define (?<name>…) before referring to it with \\k<name>.'],
+  [/^\\k is not followed by '<'/, 'Refer to a named group as \\k<name>.'],
+  [
+    /^Illegal octal escape sequence$/,
+    'An octal escape is \\0 followed by one to three octal digits, e.g. \\012.',
+  ],
+  [/^Illegal hexadecimal escape sequence$/, 'Write \\xhh with two hex digits or \\x{h…h}.'],
+  [/^Unclosed hexadecimal escape sequence$/, 'Close it with }, e.g. \\x{1F600}.'],
+  [/^Hexadecimal codepoint is too big$/, 'The largest code point is \\x{10FFFF}.'],
+  [/^Illegal Unicode escape sequence$/, 'Write \\uhhhh with exactly four hex digits.'],
+  [/^Illegal control escape sequence$/, 'Follow \\c with a character, e.g. \\cM.'],
+  [/character name escape sequence$/, 'Write \\N{NAME} or, in flumen, \\x{hhhh}.'],
+]
+
 function hintFor(desc: string): string {
-  if (desc.startsWith('Dangling meta character'))
-    return ` Escape the character (e.g. \\${desc.at(-2)}) to match it literally.`
-  if (desc === 'Unclosed character class') return ' Close it with ] or write \\[ for a literal bracket.'
-  if (desc === 'Unclosed group') return ' Close it with ) or write \\( for a literal parenthesis.'
-  if (desc === "Unmatched closing ')'") return ' Remove it or write \\) for a literal parenthesis.'
-  if (desc === 'Illegal repetition')
-    return ' Write \\{ for a literal brace; repetitions are {n}, {n,} or {n,m}.'
-  if (desc === 'Illegal/unsupported escape sequence')
-    return ' Escape only punctuation, or use one of the escapes java.util.regex.Pattern documents.'
-  if (desc.startsWith('Look-behind group does not have an obvious maximum length'))
-    return ' Bound every repetition inside the look-behind, e.g. {0,100} instead of * around a group.'
-  if (desc.startsWith('Unknown character property') || desc.startsWith('Unknown Unicode property'))
-    return ' See java.util.regex.Pattern for the supported \\p{…} names.'
-  if (desc === 'Illegal character range') return ' A range must go from the lower to the higher character.'
+  for (const [re, hint] of HINTS) {
+    const m = re.exec(desc)
+    if (m !== null) return ` ${hint.replace('$1', m[1] ?? '')}`
+  }
   return ''
 }
 
