@@ -192,9 +192,11 @@ describe('compileJavaRegex API', () => {
         `${p} / ${r}`,
       )
     }
-    // A compiled replacement is reused without reparsing.
+    // A compiled replacement is reused without reparsing; used with another pattern, it is reparsed for it
+    // (its group numbers belong to the pattern it was compiled for).
     const compiled = re.compileReplacement('<$1>')
     assert.equal(re.replaceAll('xaby', compiled), 'x<a>y')
+    assert.equal(compileJavaRegex('(?>z)(y)').replaceAll('zy', compiled), '<y>')
   })
 
   test('String.split semantics', () => {

@@ -35,7 +35,7 @@
 //   US-ASCII only (or uses toUpperCase/toLowerCase under UNICODE_CASE).
 
 import { emitJavaScript } from './java-regex/emit.ts'
-import { JavaRegexError } from './java-regex/errors.ts'
+import { JavaRegexError, unsupportedError } from './java-regex/errors.ts'
 import {
   CASE_INSENSITIVE,
   COMMENTS,
@@ -99,17 +99,8 @@ export function compileJavaRegex(pattern: string, opts?: JavaRegexOptions): Java
     bits |= b
   }
   const parsed = parseJavaPattern(pattern, bits)
-  if (parsed.unsupported !== null) {
-    const u = parsed.unsupported
-    const where = u.index >= 0 ? ` at index ${u.index}` : ''
-    throw new JavaRegexError(
-      'FLUME_ERR_REGEX_UNSUPPORTED',
-      `Java regular expression ${JSON.stringify(pattern)} uses ${u.what}${where}, which flumen cannot reproduce ` +
-        `in JavaScript${u.instead === '' ? '.' : `: ${u.instead}.`}`,
-      pattern,
-      u.index,
-    )
-  }
+  const u = parsed.unsupported
+  if (u !== null) throw unsupportedError(pattern, u.index, u.what, u.instead)
   const t = emitJavaScript(pattern, parsed)
   return new JavaRegex(pattern, opts?.flags ?? '', t.source, parsed.groupCount, parsed.names, t)
 }
@@ -119,11 +110,14 @@ type Part = string | number
 
 class CompiledReplacement implements JavaReplacement {
   readonly replacement: string
+  /** The JavaRegex whose group numbering `parts` uses. */
+  readonly owner: JavaRegex
   readonly parts: readonly Part[]
   /** The replacement is one literal string: no per-match work. */
   readonly literal: string | null
-  constructor(replacement: string, parts: Part[]) {
+  constructor(replacement: string, owner: JavaRegex, parts: Part[]) {
     this.replacement = replacement
+    this.owner = owner
     this.parts = parts
     this.literal = parts.every((p) => typeof p === 'string') ? parts.join('') : null
   }
@@ -205,6 +199,7 @@ function execWhole(re: RegExp, s: string): RegExpExecArray | null {
   return m
 }
 
+/** A compiled Java regular expression; create it with compileJavaRegex(). */
 export class JavaRegex {
   /** The Java pattern as written. */
   readonly pattern: string
@@ -376,13 +371,13 @@ export class JavaRegex {
       }
     }
     if (lit !== '') parts.push(lit)
-    return new CompiledReplacement(replacement, parts)
+    return new CompiledReplacement(replacement, this, parts)
   }
 
   /** Matcher.replaceAll(replacement) with Java's replacement syntax. */
   replaceAll(s: string, replacement: string | JavaReplacement): string {
     let repl: CompiledReplacement
-    if (replacement instanceof CompiledReplacement) {
+    if (replacement instanceof CompiledReplacement && replacement.owner === this) {
       repl = replacement
     } else {
       const text = typeof replacement === 'string' ? replacement : replacement.replacement

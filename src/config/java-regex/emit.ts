@@ -28,7 +28,7 @@
 // * Java's look-behind window (the TreeInfo minimum/maximum length, overflow included) is honoured.
 
 import { LETTER_OR_DIGIT, NON_SPACING_MARK, needsV, setSource, single, UWORD, union } from './charset.ts'
-import { JavaRegexError } from './errors.ts'
+import { type JavaRegexError, unsupportedError } from './errors.ts'
 import { type Ast, MAX_REPS, type Parsed } from './parse.ts'
 
 export interface Translation {
@@ -404,14 +404,7 @@ class Emitter {
   }
 
   #unsupported(index: number, what: string, instead: string): JavaRegexError {
-    const where = index >= 0 ? ` at index ${index}` : ''
-    return new JavaRegexError(
-      'FLUME_ERR_REGEX_UNSUPPORTED',
-      `Java regular expression ${JSON.stringify(this.#pattern)} uses ${what}${where}, which flumen cannot ` +
-        `reproduce in JavaScript${instead === '' ? '.' : `: ${instead}.`}`,
-      this.#pattern,
-      index,
-    )
+    return unsupportedError(this.#pattern, index, what, instead)
   }
 
   /** `(?=(X))\N`: X matched once, its first match committed. */

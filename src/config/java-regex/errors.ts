@@ -32,3 +32,20 @@ export class JavaRegexError extends Error {
     this.javaDescription = extra?.javaDescription
   }
 }
+
+/** The error for a construct Java accepts but flumen cannot reproduce: what it is, and what to write instead. */
+export function unsupportedError(
+  pattern: string,
+  index: number,
+  what: string,
+  instead: string,
+): JavaRegexError {
+  const where = index >= 0 ? ` at index ${index}` : ''
+  return new JavaRegexError(
+    'FLUME_ERR_REGEX_UNSUPPORTED',
+    `Java regular expression ${JSON.stringify(pattern)} uses ${what}${where}, which flumen cannot reproduce ` +
+      `in JavaScript${instead === '' ? '.' : `: ${instead}.`}`,
+    pattern,
+    index,
+  )
+}
