@@ -4,22 +4,25 @@
 //
 // compileJavaRegex() runs a port of Java 17's own pattern parser (java-regex/parse.ts), so it accepts
 // exactly what Pattern.compile accepts, with Java's error descriptions, and translates the result into an
-// equivalent JavaScript RegExp (`v` flag; java-regex/emit.ts lists every semantic difference it maps).
-// Everything happens once, at config time; matching then costs one native RegExp call per operation.
+// equivalent JavaScript RegExp (`u` flag, or `v` for class set operations; java-regex/emit.ts lists every
+// semantic difference it maps). Everything happens once, at config time; matching then costs one native
+// RegExp call per operation (bench/config/java-regex.bench.ts: within 1-1.7x of a hand-written RegExp).
 //
 // Supported: all of Pattern's syntax — literals and every escape (\t \n \r \f \a \e \cX \0oct \xhh \x{h…}
 // \uhhhh, \Q…\E), classes with nesting, union, intersection (&&) and negation, \d \D \w \W \s \S \h \H \v \V
 // (US-ASCII meanings unless (?U)), POSIX/java/Unicode properties (\p{Alpha}, \p{javaLowerCase}, \p{L},
 // \p{IsAlphabetic}, \p{InGreek}, \p{sc=…}, \p{gc=…}, \P{…}), `.`, ^ $ \A \Z \z \b \B, \R, greedy/lazy/
 // possessive quantifiers, capturing/named/non-capturing/atomic groups, \1 \k<name>, lookahead and bounded
-// look-behind, inline flags (?idmsuxU-idmsuxU) and (?flags:…) anywhere.
+// look-behind, inline flags (?idmsuxU-idmsuxU) and (?flags:…) anywhere, with their exact Java meaning:
+// (?i) folds US-ASCII only, (?iu) uses Java 17's own case tables, (?d) makes \n the only line terminator.
 //
 // Rejected as FLUME_ERR_REGEX_UNSUPPORTED (Java accepts them): \G, \X, \b{g}, \N{name}, CANON_EQ ((?c)),
-// a possessive quantifier or atomic group inside a look-behind, a back-reference to a group that may not
-// have matched at that point (Java fails it, JavaScript would match empty), a look-behind whose bounds
-// Java computes with int overflow, and a class with `&&` followed by nothing after a character (Java
-// throws NullPointerException when using it). Replacement strings referring to a group whose value the
-// translation cannot guarantee (JavaRegex.unreliableGroups) are rejected the same way.
+// a possessive quantifier, atomic group or \R-in-repeated-group inside a look-behind, a back-reference
+// to a group that may not have matched at that point (Java fails it, JavaScript would match empty), a
+// repetition whose body prefers an empty match such as (|a)+ (Java stops, JavaScript goes on), a
+// look-behind whose bounds Java computes with int overflow, and a class with `&&` followed by nothing
+// after a character (Java throws NullPointerException when using it). Replacement strings referring to a
+// group whose value the translation cannot guarantee (JavaRegex.unreliableGroups) are rejected the same way.
 //
 // Known, documented differences (Java's behaviour is not reproduced):
 // * Unicode data: \p{…} categories, scripts and binary properties use the Unicode version of the running
