@@ -13,6 +13,10 @@ import { pathToFileURL } from 'node:url'
 import * as memoryChannel from './channels/memory.ts'
 import type { AnySpec, SpecKind, SpecOf } from './core/spec.ts'
 import * as hostInterceptor from './interceptors/host.ts'
+import * as regexExtractorInterceptor from './interceptors/regex-extractor.ts'
+import * as regexFilterInterceptor from './interceptors/regex-filter.ts'
+import * as removeHeaderInterceptor from './interceptors/remove-header.ts'
+import * as searchReplaceInterceptor from './interceptors/search-replace.ts'
 import * as staticInterceptor from './interceptors/static.ts'
 import * as timestampInterceptor from './interceptors/timestamp.ts'
 import * as uuidInterceptor from './interceptors/uuid.ts'
@@ -59,6 +63,10 @@ export const builtinSpecs: readonly AnySpec[] = [
   hostInterceptor.spec,
   staticInterceptor.spec,
   uuidInterceptor.spec,
+  removeHeaderInterceptor.spec,
+  searchReplaceInterceptor.spec,
+  regexFilterInterceptor.spec,
+  regexExtractorInterceptor.spec,
   // serializers
   textSerializer.spec,
   headerAndTextSerializer.spec,
