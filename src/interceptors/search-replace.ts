@@ -15,7 +15,11 @@ export const spec = defineInterceptor({
   summary: 'Rewrites event bodies with a regex search and replace.',
   fields: {
     searchPattern: requiredRegex('searchPattern', 'Java regex to search for.'),
-    replaceString: str({ key: 'replaceString', default: '', doc: 'Replacement (Java syntax: $1, ${name}).' }),
+    replaceString: str({
+      key: 'replaceString',
+      default: '',
+      doc: 'Replacement in Java syntax: $1 for group 1, ${name} for a named group.',
+    }),
     charset: charsetField('charset', 'utf-8', 'Charset of the body.'),
   },
   validate(cfg) {
