@@ -18,6 +18,7 @@ export const spec = defineInterceptor({
     replaceString: str({
       key: 'replaceString',
       default: '',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Java replacement syntax, not a template
       doc: 'Replacement in Java syntax: $1 for group 1, ${name} for a named group.',
     }),
     charset: charsetField('charset', 'utf-8', 'Charset of the body.'),
