@@ -23,6 +23,7 @@ import * as uuidInterceptor from './interceptors/uuid.ts'
 import * as loadBalancingSelector from './selectors/load-balancing.ts'
 import * as multiplexingSelector from './selectors/multiplexing.ts'
 import * as replicatingSelector from './selectors/replicating.ts'
+import * as avroEventSerializer from './serializers/avro-event.ts'
 import * as headerAndTextSerializer from './serializers/header-and-text.ts'
 import * as textSerializer from './serializers/text.ts'
 import * as defaultProcessor from './sink-processors/default.ts'
@@ -70,6 +71,7 @@ export const builtinSpecs: readonly AnySpec[] = [
   // serializers
   textSerializer.spec,
   headerAndTextSerializer.spec,
+  avroEventSerializer.spec,
 ]
 
 /**
