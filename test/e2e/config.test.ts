@@ -150,7 +150,7 @@ describe('configuration errors', () => {
 })
 
 describe('configuration features', () => {
-  it('merges several -f files (later wins), builds only the -n agent, and substitutes ${...}', async () => {
+  it('merges several -f files (later wins), builds only the -n agent, and substitutes variables', async () => {
     const dir = tempDir()
     const out = join(dir, 'out')
     writeConfig(
