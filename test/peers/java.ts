@@ -336,18 +336,34 @@ export class JavaProcess {
     return m as unknown as RegExpExecArray
   }
 
-  /** Sends a signal to the JVM's process group (SIGKILL by default: crash tests). Does not wait. */
+  /**
+   * Sends a signal to the JVM's process group (SIGKILL by default: crash tests). Does not wait; `await exited`
+   * does (the process is kept alive until the JVM is gone, although the child handle itself is unref'd).
+   */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.running) signalGroup(this.pid, signal)
+    if (!this.running) return
+    signalGroup(this.pid, signal)
+    this.#holdUntilExit()
   }
 
   /** SIGTERM (the JVM runs its shutdown hooks), then SIGKILL after graceMs. Resolves once it has exited. */
   async stop(graceMs = 20_000): Promise<ExitStatus> {
     if (!this.running) return this.#status as ExitStatus
     signalGroup(this.pid, 'SIGTERM')
-    const timer = sleep(graceMs, 'timeout' as const)
-    if ((await Promise.race([this.exited, timer])) === 'timeout') signalGroup(this.pid, 'SIGKILL')
+    const ac = new AbortController()
+    const timer = sleep(graceMs, 'timeout' as const, { signal: ac.signal }).catch(() => 'exited' as const)
+    const first = await Promise.race([this.exited, timer])
+    ac.abort() // a pending grace timer would otherwise keep the test process alive for graceMs
+    if (first === 'timeout') {
+      signalGroup(this.pid, 'SIGKILL')
+      this.#holdUntilExit()
+    }
     return this.exited
+  }
+
+  #holdUntilExit(): void {
+    const hold = setInterval(() => {}, 1000)
+    void this.exited.then(() => clearInterval(hold))
   }
 }
 
