@@ -42,3 +42,4 @@ export {
   startKafka,
 } from './kafka.ts'
 export { type PeerName, type Provisioned, peersDir, provision } from './provision.ts'
+export { type TestKeystores, testKeystores } from './tls.ts'

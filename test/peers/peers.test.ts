@@ -23,6 +23,7 @@ import {
   startHdfs,
   startKafka,
   tempDir,
+  testKeystores,
 } from './index.ts'
 
 const ms = (n: number): string => `${Math.round(n)} ms`
@@ -186,6 +187,47 @@ a1.sinks.k1.channel = c1
     assert.equal(lines.length, 550)
     assert.equal(lines.filter((l) => l.startsWith('line ')).length, 20)
     assert.equal(new Set(lines.filter((l) => l.startsWith('event '))).size, 500) // 0..499; thrift repeats 0..29
+  })
+
+  it('TLS: avro and thrift sources with a PKCS12 keystore, FlumeSend with the truststore', async () => {
+    const ks = await testKeystores()
+    const [avroPort, thriftPort] = [await freePort(), await freePort()]
+    const tls = (s: string): string =>
+      `a1.sources.${s}.ssl = true\na1.sources.${s}.keystore = ${ks.keystore}\n` +
+      `a1.sources.${s}.keystore-password = ${ks.password}\na1.sources.${s}.keystore-type = ${ks.type}\n`
+    const agent = await startFlumeAgent({
+      config: `
+a1.sources = av th
+a1.channels = c1
+a1.sinks = k1
+a1.sources.av.type = avro
+a1.sources.av.bind = 127.0.0.1
+a1.sources.av.port = ${avroPort}
+a1.sources.av.channels = c1
+${tls('av')}
+a1.sources.th.type = thrift
+a1.sources.th.bind = 127.0.0.1
+a1.sources.th.port = ${thriftPort}
+a1.sources.th.channels = c1
+${tls('th')}
+a1.channels.c1.type = memory
+a1.sinks.k1.type = null
+a1.sinks.k1.channel = c1
+`,
+    })
+    try {
+      const ssl = { truststore: ks.truststore, password: ks.password, type: ks.type }
+      assert.equal((await flumeSend({ type: 'avro', port: avroPort, count: 10, ssl })).sent, 10)
+      assert.equal((await flumeSend({ type: 'thrift', port: thriftPort, count: 10, ssl })).sent, 10)
+      const plain = await flumeSend({ type: 'avro', port: avroPort, count: 1, check: false })
+      assert.equal(plain.result.code, 1, 'a plaintext client must not get through a TLS source')
+      const m = await agent.metrics()
+      assert.equal(m['SOURCE.av']?.EventAcceptedCount, '10')
+      assert.equal(m['SOURCE.th']?.EventAcceptedCount, '10')
+    } finally {
+      agent.kill('SIGKILL')
+      await agent.exited
+    }
   })
 
   it('an agent that cannot start throws with the tail of its log', async () => {
