@@ -31,6 +31,11 @@ export interface FlumeAgentOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Extra JVM options, e.g. ['-Dflume.root.level=DEBUG']. */
   readonly javaOpts?: readonly string[]
+  /**
+   * Prepended to Flume's classpath, like bin/flume-ng's conf dir and `hadoop classpath`; e.g. [hdfs.confDir] so the
+   * HDFS sink's client reads the test cluster's core-site/hdfs-site (dfs.replication=1).
+   */
+  readonly extraClasspath?: readonly string[]
   /** -Xmx in MB; default 256 (bin/flume-ng's default of 20 MB is far too small). */
   readonly heapMb?: number
   /**
@@ -109,7 +114,7 @@ export async function startFlumeAgent(opts: FlumeAgentOptions): Promise<FlumeAge
     {
       name: `flume agent ${name}`,
       dir,
-      classpath,
+      classpath: [...(opts.extraClasspath ?? []), classpath].join(':'),
       main: 'org.apache.flume.node.Application',
       args,
       jvm,
