@@ -63,6 +63,7 @@ provision() { # $1 = peer
       { cat "$tmp/javac.log" >&2; rm -rf "$tmp"; die "javac failed for $peer"; }
   fi
   echo "$key" >"$tmp/stamp"
+  chmod 755 "$tmp" # mktemp made it private; other users of a shared cache only need to read it
   rm -rf "$dir"
   mv "$tmp" "$dir"
   exec 9>&-
