@@ -327,6 +327,35 @@ describe('kafka', () => {
     assert.equal(byKey.get(null)?.value, 'no key')
     assert.deepEqual(new Set(got.map((r) => r.partition)).size > 1, true)
   })
+
+  it("Flume's Kafka sink (2.7.2 clients) writes to the 3.9.1 broker", async () => {
+    await kafka.createTopic('from-flume', 1)
+    const agent = await startFlumeAgent({
+      config: `
+a1.sources = s
+a1.channels = c
+a1.sinks = k
+a1.sources.s.type = seq
+a1.sources.s.totalEvents = 5
+a1.sources.s.channels = c
+a1.channels.c.type = memory
+a1.sinks.k.type = org.apache.flume.sink.kafka.KafkaSink
+a1.sinks.k.kafka.bootstrap.servers = ${kafka.bootstrap}
+a1.sinks.k.kafka.topic = from-flume
+a1.sinks.k.channel = c
+`,
+    })
+    try {
+      const got = await kafka.consume('from-flume', { count: 5, timeoutMs: 20_000 })
+      assert.deepEqual(
+        got.map((r) => r.value),
+        ['0', '1', '2', '3', '4'],
+      )
+    } finally {
+      agent.kill('SIGKILL')
+      await agent.exited
+    }
+  })
 })
 
 describe('hdfs', () => {
