@@ -73,6 +73,11 @@ describe('provisioning', () => {
 })
 
 describe('flume', () => {
+  it('is Flume 1.11.0 (flume-ng version)', async () => {
+    const v = await runFlumeTool('version', [])
+    assert.match(v.stdout, /^Flume 1\.11\.0$/m)
+  })
+
   it('seq and netcat sources -> memory -> file_roll', async (t) => {
     const ncPort = await freePort()
     const agent = await startFlumeAgent({
