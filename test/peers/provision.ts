@@ -40,7 +40,9 @@ function run(peer: PeerName): Promise<Provisioned> {
       { maxBuffer: 16 << 20, timeout: 30 * 60_000 },
       (err, stdout, stderr) => {
         if (err) {
-          reject(new PeerError(`provisioning ${peer} failed: ${err.message}\n${stderr.trim()}`))
+          reject(
+            new PeerError(`provisioning ${peer} failed (exit ${err.code}):\n${stderr.trim() || err.message}`),
+          )
           return
         }
         const line = stdout.trim().split('\n').at(-1) ?? ''
