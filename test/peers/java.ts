@@ -329,10 +329,18 @@ export class JavaProcess {
     }
   }
 
-  /** Resolves with the first match of re in the log (searched from the start), polling every 100 ms. */
-  async waitForLog(re: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+  /** The current length of the log, to pass as `since` to waitForLog ("the next occurrence after now"). */
+  mark(): number {
+    return this.logs().length
+  }
+
+  /**
+   * Resolves with the first match of re in the log at or after character offset `since` (default: the start),
+   * polling every 100 ms.
+   */
+  async waitForLog(re: RegExp, timeoutMs = 30_000, since = 0): Promise<RegExpExecArray> {
     let m: RegExpExecArray | null = null
-    await this.waitUntil(`log line ${re}`, () => (m = re.exec(this.logs())) !== null, timeoutMs)
+    await this.waitUntil(`log line ${re}`, () => (m = re.exec(this.logs().slice(since))) !== null, timeoutMs)
     return m as unknown as RegExpExecArray
   }
 

@@ -101,8 +101,8 @@ export class KafkaBroker {
     return this.process.logs()
   }
 
-  waitForLog(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray> {
-    return this.process.waitForLog(re, timeoutMs)
+  waitForLog(re: RegExp, timeoutMs?: number, since?: number): Promise<RegExpExecArray> {
+    return this.process.waitForLog(re, timeoutMs, since)
   }
 
   kill(signal?: NodeJS.Signals): void {
