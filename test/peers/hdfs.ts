@@ -14,12 +14,12 @@ import {
   freePort,
   JavaProcess,
   javaModuleOpens,
+  listensOn,
   PeerError,
   type RunJavaOptions,
   renderTemplate,
   runJava,
   type ToolResult,
-  tcpOpen,
   tempDir,
 } from './java.ts'
 import { peersDir, provision } from './provision.ts'
@@ -119,8 +119,10 @@ export class HdfsCluster {
     return typeof b?.Safemode === 'string' ? b.Safemode : undefined
   }
 
-  /** Starts the NameNode on the same ports and storage; waits for it to answer, and to leave safe mode if a
-   *  DataNode is running (without one it stays in safe mode while any block exists). */
+  /**
+   * Starts the NameNode on the same ports and storage; waits for it to answer and, if a DataNode is running, to see
+   * it live and leave safe mode (without a DataNode it stays in safe mode while any block exists).
+   */
   async startNameNode(): Promise<void> {
     if (this.nameNode?.running) throw new PeerError('hdfs namenode is already running')
     const nn = this.#daemon(
@@ -136,11 +138,17 @@ export class HdfsCluster {
       this.#timeout,
       failOn,
     )
-    await nn.waitUntil('NameNode RPC port', () => tcpOpen(this.ports.nameNode), this.#timeout, failOn)
+    await nn.waitUntil(
+      'NameNode RPC port',
+      () => listensOn(nn.pid, this.ports.nameNode),
+      this.#timeout,
+      failOn,
+    )
     if (this.dataNode?.running) {
+      // both: safe mode can end (threshold met) a moment before the JMX live count shows the re-registered DataNode
       await nn.waitUntil(
-        'NameNode to leave safe mode',
-        async () => (await this.safeMode()) === '',
+        'NameNode to leave safe mode with a live DataNode',
+        async () => (await this.safeMode()) === '' && (await this.liveDataNodes()) >= 1,
         this.#timeout,
       )
     }
@@ -164,7 +172,12 @@ export class HdfsCluster {
         failOn,
       )
     } else {
-      await dn.waitUntil('DataNode data port', () => tcpOpen(this.ports.dataNode), this.#timeout, failOn)
+      await dn.waitUntil(
+        'DataNode data port',
+        () => listensOn(dn.pid, this.ports.dataNode),
+        this.#timeout,
+        failOn,
+      )
     }
   }
 
