@@ -120,7 +120,7 @@ export function renderTemplate(template: string, vars: Readonly<Record<string, s
 
 /** A fresh directory under the OS temp dir, removed when the test process ends (unless FLUMEN_PEERS_KEEP=1). */
 export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `flumen-${prefix}-`))
+  const dir = mkdtempSync(join(tmpdir(), `flumen-peers-${prefix}-`))
   tellWatchdog(`dir ${dir}`)
   return dir
 }
