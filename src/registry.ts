@@ -50,6 +50,7 @@ export const builtinEntries: readonly RegistryEntry[] = [
     () => import('./sources/netcatudp.ts'),
   ),
   e('source', ['exec'], ['org.apache.flume.source.ExecSource'], () => import('./sources/exec.ts')),
+  e('source', ['avro'], ['org.apache.flume.source.AvroSource'], () => import('./sources/avro.ts')),
   // channels
   e('channel', ['memory'], ['org.apache.flume.channel.MemoryChannel'], () => import('./channels/memory.ts')),
   // sinks
