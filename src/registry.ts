@@ -51,12 +51,15 @@ export const builtinEntries: readonly RegistryEntry[] = [
   ),
   e('source', ['exec'], ['org.apache.flume.source.ExecSource'], () => import('./sources/exec.ts')),
   e('source', ['avro'], ['org.apache.flume.source.AvroSource'], () => import('./sources/avro.ts')),
+  e('source', ['thrift'], ['org.apache.flume.source.ThriftSource'], () => import('./sources/thrift.ts')),
   // channels
   e('channel', ['memory'], ['org.apache.flume.channel.MemoryChannel'], () => import('./channels/memory.ts')),
   // sinks
   e('sink', ['logger'], ['org.apache.flume.sink.LoggerSink'], () => import('./sinks/logger.ts')),
   e('sink', ['null'], ['org.apache.flume.sink.NullSink'], () => import('./sinks/null.ts')),
   e('sink', ['file_roll'], ['org.apache.flume.sink.RollingFileSink'], () => import('./sinks/file-roll.ts')),
+  e('sink', ['avro'], ['org.apache.flume.sink.AvroSink'], () => import('./sinks/avro.ts')),
+  e('sink', ['thrift'], ['org.apache.flume.sink.ThriftSink'], () => import('./sinks/thrift.ts')),
   // channel selectors
   e(
     'selector',

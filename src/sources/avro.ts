@@ -32,42 +32,11 @@ import { Event } from '../core/event.ts'
 import { RateLimitedLog } from '../core/rate-limited-log.ts'
 import { bool, type ConfigOf, defineSource, int, str } from '../core/spec.ts'
 import type { DecodedFlumeEvent } from '../protocols/avro/flume-event.ts'
-import { AvroResponder, type AvroStatus, DEFAULT_MAX_FRAME_BYTES } from '../protocols/avro-ipc/index.ts'
+import { AvroResponder, type AvroStatus } from '../protocols/avro-ipc/index.ts'
 import { serverTlsOptions, TlsConfigError, withGlobals } from '../protocols/tls/options.ts'
 import { type IpFilter, IpFilterRuleError, parseIpFilterRules } from './util/ip-filter.ts'
-import { RpcServer } from './util/rpc-server.ts'
+import { RpcServer, rpcServerFields } from './util/rpc-server.ts'
 import { serverTlsSettings, sslServerFields } from './util/ssl-fields.ts'
-
-export function rpcServerFields() {
-  return {
-    bind: str({ key: 'bind', required: true, doc: 'Address to listen on (e.g. 0.0.0.0 or 127.0.0.1).' }),
-    port: int({ key: 'port', required: true, min: 0, max: 65535, doc: 'TCP port to listen on.' }),
-    threads: int({
-      key: 'threads',
-      default: 0,
-      invalid: 'default',
-      doc: 'Accepted for compatibility; no effect (requests are handled on the event loop).',
-    }),
-    maxFrameBytes: int({
-      key: 'max-frame-bytes',
-      default: DEFAULT_MAX_FRAME_BYTES,
-      min: 1024,
-      doc: 'flumen: largest request accepted, in bytes; a larger one closes its connection.',
-    }),
-    maxConnections: int({
-      key: 'max-connections',
-      default: 10_000,
-      min: 1,
-      doc: 'flumen: most client connections open at once; further ones are closed at once.',
-    }),
-    stallTimeout: int({
-      key: 'stall-timeout',
-      default: 60_000,
-      min: 100,
-      doc: 'flumen: ms a request may stay half-received, replies unread or a TLS handshake unfinished, before the connection is closed.',
-    }),
-  }
-}
 
 const fields = {
   ...rpcServerFields(),

@@ -21,6 +21,8 @@ import { tls } from '../../core/builtin-modules.ts'
 import type { SourceCounter } from '../../core/counters.ts'
 import { describeError } from '../../core/errors.ts'
 import { RateLimitedLog } from '../../core/rate-limited-log.ts'
+import { int, str } from '../../core/spec.ts'
+import { DEFAULT_MAX_FRAME_BYTES } from '../../protocols/avro-ipc/frame.ts'
 import { ZlibDuplex } from '../../protocols/avro-ipc/zlib-stream.ts'
 import { resolveBindAddress } from './bind.ts'
 import type { IpFilter } from './ip-filter.ts'
@@ -231,5 +233,37 @@ export class RpcServer {
     clearTimeout(timer)
     for (const l of this.#live) l.socket.destroy()
     await closed
+  }
+}
+
+/** Spec fields every RPC source has: where to listen, and flumen's hardening limits. */
+export function rpcServerFields() {
+  return {
+    bind: str({ key: 'bind', required: true, doc: 'Address to listen on (e.g. 0.0.0.0 or 127.0.0.1).' }),
+    port: int({ key: 'port', required: true, min: 0, max: 65535, doc: 'TCP port to listen on.' }),
+    threads: int({
+      key: 'threads',
+      default: 0,
+      invalid: 'default',
+      doc: 'Accepted for compatibility; no effect (requests are handled on the event loop).',
+    }),
+    maxFrameBytes: int({
+      key: 'max-frame-bytes',
+      default: DEFAULT_MAX_FRAME_BYTES,
+      min: 1024,
+      doc: 'flumen: largest request accepted, in bytes; a larger one closes its connection.',
+    }),
+    maxConnections: int({
+      key: 'max-connections',
+      default: 10_000,
+      min: 1,
+      doc: 'flumen: most client connections open at once; further ones are closed at once.',
+    }),
+    stallTimeout: int({
+      key: 'stall-timeout',
+      default: 60_000,
+      min: 100,
+      doc: 'flumen: ms a request may stay half-received, replies unread or a TLS handshake unfinished, before the connection is closed.',
+    }),
   }
 }
