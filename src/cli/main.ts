@@ -3,6 +3,7 @@
  *
  *   flumen agent -n a1 -f conf/x.conf [-f more.conf] [-Dflume.root.logger=INFO,console] [--strict]
  *   flumen check -f conf/x.conf [-n a1]
+ *   flumen avro-client -H host -p port [-F file | --dirname dir] [-R headerFile] [-P rpc.properties]
  *   flumen version
  *
  * Exit codes: 0 success (and after a graceful stop), 1 configuration error or fatal start failure,
@@ -11,6 +12,7 @@
 
 import { UsageError } from './args.ts'
 import { runAgentCommand } from './commands/agent.ts'
+import { runAvroClientCommand } from './commands/avro-client.ts'
 import { runCheckCommand } from './commands/check.ts'
 import { VERSION } from './version.ts'
 
@@ -19,10 +21,11 @@ const HELP = `flumen ${VERSION} — a Flume-compatible event collection agent
 Usage: flumen <command> [options]      (flume-ng is the same program)
 
 Commands:
-  agent      run an agent:   flumen agent -n a1 -f conf/example.conf
-  check      validate config: flumen check -f conf/example.conf [-n a1]
-  version    print the version
-  help       this text; 'flumen <command> --help' for a command's options
+  agent        run an agent:   flumen agent -n a1 -f conf/example.conf
+  check        validate config: flumen check -f conf/example.conf [-n a1]
+  avro-client  send lines:     flumen avro-client -H host -p port [-F file] [-R headers.properties]
+  version      print the version
+  help         this text; 'flumen <command> --help' for a command's options
 `
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -34,6 +37,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runAgentCommand(rest)
       case 'check':
         return await runCheckCommand(rest)
+      case 'avro-client':
+        return await runAvroClientCommand(rest)
       case 'version':
       case '--version':
       case '-v':

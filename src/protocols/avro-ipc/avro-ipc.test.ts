@@ -403,8 +403,9 @@ describe('requestor ↔ responder', () => {
     s.destroy()
   })
 
-  it('closes the connection with a reason on garbage, a huge pack or an incompatible protocol', async () => {
+  it('closes the connection with a reason on garbage, a huge pack or an incompatible protocol', async (t) => {
     const h2 = await startServer(handler, { maxFrameBytes: 4096 })
+    t.after(() => h2.server.close())
     const send = async (bytes: Buffer) => {
       const s = connect(h2.port, '127.0.0.1')
       s.on('error', () => {})
@@ -424,7 +425,7 @@ describe('requestor ↔ responder', () => {
     })
     await send(encodeFrame(1, [w.view(), hex('00 0c617070656e64 02')]))
     await waitFor(() => h2.closes.length === 3)
-    assert.match(h2.closes[0] ?? '', /malformed request: Request of more than 4096 bytes/)
+    assert.match(h2.closes[0] ?? '', /request too large: Request of more than 4096 bytes/)
     assert.match(h2.closes[1] ?? '', /malformed request: Input ends inside/)
     assert.match(h2.closes[2] ?? '', /incompatible client protocol.*message 'append'/)
     // The server still works.

@@ -152,7 +152,8 @@ export class AvroResponder {
       this.#decoder.push(chunk)
     } catch (e) {
       const why = e instanceof FrameError || e instanceof AvroError ? e.message : String(e)
-      this.#close(`malformed request: ${why}`)
+      const tooLarge = e instanceof FrameError && e.code === 'FLUME_ERR_FRAME_TOO_LARGE'
+      this.#close(`${tooLarge ? 'request too large' : 'malformed request'}: ${why}`)
       return
     }
     if (this.#decoder.partial) {

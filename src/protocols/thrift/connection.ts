@@ -69,7 +69,8 @@ export class ThriftResponder {
       try {
         this.#decoder.push(chunk)
       } catch (e) {
-        this.#close(`malformed request: ${(e as Error).message}`)
+        const tooLarge = e instanceof ThriftError && e.code === 'FLUME_ERR_THRIFT_LIMIT'
+        this.#close(`${tooLarge ? 'request too large' : 'malformed request'}: ${(e as Error).message}`)
         return
       }
       if (this.#decoder.partial) {

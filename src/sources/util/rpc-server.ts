@@ -71,16 +71,24 @@ interface Live {
 export class RpcServer {
   readonly #o: RpcServerOptions
   readonly #live = new Set<Live>()
-  readonly #refusals: RateLimitedLog
-  readonly #problems: RateLimitedLog
+  /** One limiter per kind of problem (the text before the first colon), so distinct reasons all show. */
+  readonly #problems = new Map<string, RateLimitedLog>()
   #server: Server | undefined
   #sweep: NodeJS.Timeout | undefined
   #secureContext: import('node:tls').SecureContext | undefined
 
   constructor(options: RpcServerOptions) {
     this.#o = options
-    this.#refusals = new RateLimitedLog(options.logger, 10_000)
-    this.#problems = new RateLimitedLog(options.logger, 1_000)
+  }
+
+  #problem(kind: string): RateLimitedLog {
+    let l = this.#problems.get(kind)
+    if (l === undefined) {
+      if (this.#problems.size > 64) this.#problems.clear()
+      l = new RateLimitedLog(this.#o.logger, 1_000)
+      this.#problems.set(kind, l)
+    }
+    return l
   }
 
   /** The bound address (useful with port 0). */
@@ -118,7 +126,7 @@ export class RpcServer {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`
     socket.on('error', () => {}) // reported through the protocol's close reason or ignored (resets)
     if (this.#live.size >= o.maxConnections) {
-      this.#refusals.warn(
+      this.#problem('max-connections').warn(
         { client: remote, maxConnections: o.maxConnections },
         `${o.label}: connection refused, max-connections reached`,
       )
@@ -144,12 +152,15 @@ export class RpcServer {
           this.#open(live, connect)
           socket.resume()
         } else {
-          this.#refusals.warn({ client: remote, rule: d.rule }, `${o.label}: connection denied by ipFilter`)
+          this.#problem('denied').warn(
+            { client: remote, rule: d.rule },
+            `${o.label}: connection denied by ipFilter`,
+          )
           socket.destroy()
         }
       },
       (e: unknown) => {
-        this.#problems.warn(
+        this.#problem('ipFilter').warn(
           { client: remote, error: describeError(e) },
           `${o.label}: ipFilter failed; closing`,
         )
@@ -175,7 +186,7 @@ export class RpcServer {
       })
       t.on('error', (e: Error) => {
         if (live.tlsPendingSince !== 0) {
-          this.#problems.warn(
+          this.#problem('tls').warn(
             { client: live.remote, error: e.message },
             `${o.label}: TLS handshake failed; connection closed`,
           )
@@ -187,7 +198,10 @@ export class RpcServer {
     stream.on('close', () => live.socket.destroy())
     live.conn = connect(stream, live.remote, (reason) => {
       if (reason !== undefined) {
-        this.#problems.warn({ client: live.remote, reason }, `${o.label}: closed a client connection`)
+        this.#problem(reason.split(':')[0] ?? reason).warn(
+          { client: live.remote, reason },
+          `${o.label}: closed a client connection`,
+        )
       }
       live.socket.destroy()
     })
@@ -198,7 +212,7 @@ export class RpcServer {
     const limit = this.#o.stallTimeoutMs
     for (const live of this.#live) {
       if (live.tlsPendingSince !== 0 && now - live.tlsPendingSince > limit) {
-        this.#problems.warn(
+        this.#problem('tls-stall').warn(
           { client: live.remote, stallTimeoutMs: limit },
           `${this.#o.label}: closed a client that did not complete its TLS handshake in time`,
         )
