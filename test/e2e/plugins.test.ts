@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { eventually, ROOT, runCli, startAgent, tempDir, writeConfig } from '../helpers/cli.ts'
 
-const plugin = (out: string) => `
+const plugin = () => `
 import { appendFileSync } from 'node:fs'
 import { defineSink, str, int } from ${JSON.stringify(join(ROOT, 'dist/index.js'))}
 export const spec = defineSink({
@@ -37,7 +37,7 @@ describe('plugins', () => {
   it('runs a sink module named by a relative path, with its fields validated like a built-in', async () => {
     const dir = tempDir()
     const out = join(dir, 'out.txt')
-    writeFileSync(join(dir, 'upper-sink.js'), plugin(out))
+    writeFileSync(join(dir, 'upper-sink.js'), plugin())
     const conf = `a1.sources = r1
 a1.channels = c1
 a1.sinks = k1
