@@ -4,6 +4,18 @@
  * component with Flume-style properties.
  */
 
+// The RPC client SDK: send events to any Flume-compatible avro or thrift source (docs/rpc.md).
+export {
+  AvroRpcClient,
+  type ClientLogger,
+  FailoverRpcClient,
+  type HostAddress,
+  LoadBalancingRpcClient,
+  RpcClient,
+  type RpcClientOptions,
+  type RpcEvent,
+  ThriftRpcClient,
+} from './client/index.ts'
 export type { Channel, Transaction, TransactionState } from './core/channel.ts'
 export { BaseTransaction, withTransaction } from './core/channel.ts'
 export { ChannelProcessor } from './core/channel-processor.ts'
@@ -45,16 +57,3 @@ export {
   type Status,
   str,
 } from './core/spec.ts'
-
-// The RPC client SDK: send events to any Flume-compatible avro or thrift source (docs/rpc.md).
-export {
-  AvroRpcClient,
-  type ClientLogger,
-  FailoverRpcClient,
-  type HostAddress,
-  LoadBalancingRpcClient,
-  RpcClient,
-  type RpcClientOptions,
-  type RpcEvent,
-  ThriftRpcClient,
-} from './client/index.ts'

@@ -28,7 +28,7 @@ import type { Logger } from 'pino'
 import type { ChannelProcessor } from '../core/channel-processor.ts'
 import { SourceCounter } from '../core/counters.ts'
 import { ChannelError, ConfigError, describeError } from '../core/errors.ts'
-import { Event } from '../core/event.ts'
+import { Event, newHeaders } from '../core/event.ts'
 import { RateLimitedLog } from '../core/rate-limited-log.ts'
 import { bool, type ConfigOf, defineSource, int, str } from '../core/spec.ts'
 import type { DecodedFlumeEvent } from '../protocols/avro/flume-event.ts'
@@ -115,6 +115,7 @@ export class AvroSource {
         maxFrameBytes: cfg.maxFrameBytes,
         maxInFlight: cfg.maxInFlight,
         onClose,
+        newHeaders: () => newHeaders(),
       })
     })
     this.#server = server

@@ -193,15 +193,20 @@ export type DecodedCall =
   | { readonly kind: 'unknown'; readonly message: string }
 
 /** Reads call metadata, the message name and its parameters at `r` (after any handshake). */
-export function readCall(r: AvroReader, maxEvents: number, limits: FlumeEventLimits): DecodedCall {
+export function readCall(
+  r: AvroReader,
+  maxEvents: number,
+  limits: FlumeEventLimits,
+  newMap?: () => Record<string, string>,
+): DecodedCall {
   const max = r.end - r.pos
   skipMeta(r, max)
   const name = r.readString(max)
   switch (name) {
     case 'appendBatch':
-      return { kind: 'appendBatch', events: readFlumeEventArray(r, maxEvents, limits) }
+      return { kind: 'appendBatch', events: readFlumeEventArray(r, maxEvents, limits, newMap) }
     case 'append':
-      return { kind: 'append', event: readFlumeEvent(r, limits) }
+      return { kind: 'append', event: readFlumeEvent(r, limits, newMap) }
     case '':
       return { kind: 'ping' }
     default:

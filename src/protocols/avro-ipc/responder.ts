@@ -47,6 +47,8 @@ export interface ResponderOptions {
   /** Requests of one connection processed at the same time; more pause reading. Default 16. */
   readonly maxInFlight?: number
   readonly eventLimits?: FlumeEventLimits
+  /** Makes each event's header object (default: null-prototype objects). */
+  readonly newHeaders?: () => Record<string, string>
   /** Called once when the connection ends; `reason` is set when we closed it because of the peer. */
   readonly onClose?: (reason: string | undefined) => void
 }
@@ -69,6 +71,7 @@ export class AvroResponder {
   readonly #limits: FlumeEventLimits
   readonly #maxEvents: number
   readonly #onClose: ((reason: string | undefined) => void) | undefined
+  readonly #newHeaders: (() => Record<string, string>) | undefined
   #handshaken = false
   #inFlight = 0
   #pausedForInFlight = false
@@ -90,6 +93,7 @@ export class AvroResponder {
     // Every event takes at least two bytes (empty header map, empty body).
     this.#maxEvents = Math.max(1, Math.floor(maxFrameBytes / 2))
     this.#onClose = options.onClose
+    this.#newHeaders = options.newHeaders
     stream.on('data', (chunk: Buffer) => this.#onData(chunk))
     stream.on('drain', () => {
       this.#writeBlocked = 0
@@ -209,7 +213,7 @@ export class AvroResponder {
       }
       this.#handshaken = true
     }
-    const call = readCall(r, this.#maxEvents, this.#limits)
+    const call = readCall(r, this.#maxEvents, this.#limits, this.#newHeaders)
     switch (call.kind) {
       case 'ping':
         this.#write(encodeResponse(serial, handshake, undefined))

@@ -97,12 +97,18 @@ export function encodeFlumeEventsSeparately(events: readonly FlumeEventLike[]): 
   return out
 }
 
-/** Reads one event datum at the reader's position. */
+const nullMap = (): Record<string, string> => Object.create(null) as Record<string, string>
+
+/**
+ * Reads one event datum at the reader's position. `newMap` makes the header object (default: a
+ * null-prototype object; the agent passes its fast-mode header map constructor).
+ */
 export function readFlumeEvent(
   r: AvroReader,
   limits: FlumeEventLimits = DEFAULT_FLUME_EVENT_LIMITS,
+  newMap: () => Record<string, string> = nullMap,
 ): DecodedFlumeEvent {
-  const headers = Object.create(null) as Record<string, string>
+  const headers = newMap()
   const maxString = limits.maxHeaderBytes
   let total = 0
   for (;;) {
@@ -147,6 +153,7 @@ export function readFlumeEventArray(
   r: AvroReader,
   maxEvents: number,
   limits: FlumeEventLimits = DEFAULT_FLUME_EVENT_LIMITS,
+  newMap: () => Record<string, string> = nullMap,
 ): DecodedFlumeEvent[] {
   const out: DecodedFlumeEvent[] = []
   for (;;) {
@@ -156,6 +163,6 @@ export function readFlumeEventArray(
     if (out.length + n > maxEvents) {
       throw new AvroLimitError(`Batch has more than ${maxEvents} events (offset ${at})`, { offset: at })
     }
-    for (let i = 0; i < n; i++) out.push(readFlumeEvent(r, limits))
+    for (let i = 0; i < n; i++) out.push(readFlumeEvent(r, limits, newMap))
   }
 }

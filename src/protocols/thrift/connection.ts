@@ -37,6 +37,8 @@ export interface ThriftResponderOptions {
   readonly protocol: ThriftProtocolName
   readonly maxFrameBytes?: number
   readonly onClose?: (reason: string | undefined) => void
+  /** Makes each event's header object (default: null-prototype objects). */
+  readonly newHeaders?: () => Record<string, string>
 }
 
 const MAX_QUEUED = 16
@@ -47,6 +49,7 @@ export class ThriftResponder {
   readonly #protocol: ThriftProtocolName
   readonly #decoder: ThriftFrameDecoder
   readonly #onClose: ((reason: string | undefined) => void) | undefined
+  readonly #newHeaders: (() => Record<string, string>) | undefined
   readonly #queue: Buffer[] = []
   #busy = false
   #paused = false
@@ -60,6 +63,7 @@ export class ThriftResponder {
     this.#handler = handler
     this.#protocol = options.protocol
     this.#onClose = options.onClose
+    this.#newHeaders = options.newHeaders
     this.#decoder = new ThriftFrameDecoder(
       (p) => this.#enqueue(p),
       options.maxFrameBytes ?? DEFAULT_MAX_THRIFT_FRAME,
@@ -144,7 +148,7 @@ export class ThriftResponder {
     const proto = this.#protocol
     let call: ReturnType<typeof decodeCall>
     try {
-      call = decodeCall(proto, payload)
+      call = decodeCall(proto, payload, this.#newHeaders)
     } catch (e) {
       this.#close(`malformed request: ${e instanceof ThriftError ? e.message : String(e)}`)
       return undefined

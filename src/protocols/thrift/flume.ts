@@ -173,7 +173,9 @@ export interface DecodedCall {
   readonly events: DecodedThriftEvent[] | undefined
 }
 
-function readEvent(r: ProtocolReader): DecodedThriftEvent {
+const nullMap = (): Record<string, string> => Object.create(null) as Record<string, string>
+
+function readEvent(r: ProtocolReader, newMap: () => Record<string, string>): DecodedThriftEvent {
   let headers: Record<string, string> | undefined
   let body: Buffer | undefined
   r.structBegin()
@@ -182,7 +184,7 @@ function readEvent(r: ProtocolReader): DecodedThriftEvent {
     if (t === TType.STOP) break
     if (id === 1 && t === TType.MAP) {
       const [kt, vt, n] = r.mapBegin()
-      headers = Object.create(null) as Record<string, string>
+      headers = newMap()
       if (n > 0 && (kt !== TType.STRING || vt !== TType.STRING)) {
         throw new ThriftError(
           'FLUME_ERR_THRIFT_MALFORMED',
@@ -211,7 +213,11 @@ function readEvent(r: ProtocolReader): DecodedThriftEvent {
 }
 
 /** Decodes a call frame. Throws ThriftError for anything malformed. */
-export function decodeCall(protocol: ThriftProtocolName, payload: Buffer): DecodedCall {
+export function decodeCall(
+  protocol: ThriftProtocolName,
+  payload: Buffer,
+  newMap: () => Record<string, string> = nullMap,
+): DecodedCall {
   const r = protocolReader(protocol, payload)
   const { name, type, seqid } = r.messageBegin()
   if (name !== 'append' && name !== 'appendBatch') return { name, type, seqid, events: undefined }
@@ -220,13 +226,13 @@ export function decodeCall(protocol: ThriftProtocolName, payload: Buffer): Decod
   for (;;) {
     const [t, id] = r.fieldBegin()
     if (t === TType.STOP) break
-    if (id === 1 && name === 'append' && t === TType.STRUCT) events = [readEvent(r)]
+    if (id === 1 && name === 'append' && t === TType.STRUCT) events = [readEvent(r, newMap)]
     else if (id === 1 && name === 'appendBatch' && t === TType.LIST) {
       const [et, n] = r.listBegin()
       if (n > 0 && et !== TType.STRUCT)
         throw new ThriftError('FLUME_ERR_THRIFT_MALFORMED', 'appendBatch events is not a list of structs')
       events = new Array<DecodedThriftEvent>(n)
-      for (let i = 0; i < n; i++) events[i] = readEvent(r)
+      for (let i = 0; i < n; i++) events[i] = readEvent(r, newMap)
     } else r.skip(t)
   }
   r.structEnd()
