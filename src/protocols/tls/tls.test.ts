@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { connect, createServer } from 'node:tls'
 import { promisify } from 'node:util'
-import { tempDir } from '../../../test/peers/java.ts'
+import { javaBin, tempDir } from '../../../test/peers/java.ts'
 import { testKeystores } from '../../../test/peers/tls.ts'
 import { clientTlsOptions, serverTlsOptions, sniffStore, TlsConfigError, withGlobals } from './options.ts'
 import { certificatesToPem, Pkcs12Error, pkcs12Certificates } from './pkcs12.ts'
@@ -157,12 +157,22 @@ describe('TLS options from Flume settings', () => {
   it('serves PKCS12 and PEM keystores; the client trusts a PKCS12 or PEM truststore and skips host names', async () => {
     const ks = await testKeystores()
     const dir = tempDir('tls-pem')
-    // A PEM keystore: key + certificate in one file (the key exported with the openssl CLI).
+    // A PEM keystore: key + certificate in one file. The key is exported from the PKCS12 keystore by a
+    // few lines of Java (the JDK has no CLI for it), so the test needs nothing beyond the JDK.
     const pem = join(dir, 'server.pem')
     const certPem = certificatesToPem([readFileSync(ks.certificate)])
-    const { stdout: keyPem } = await promisify(execFile)('openssl', [
-      ...['pkcs12', '-in', ks.keystore, '-nocerts', '-nodes', '-passin', `pass:${ks.password}`],
-    ])
+    const exporter = join(dir, 'ExportKey.java')
+    writeFileSync(
+      exporter,
+      `import java.nio.file.*; import java.security.*; import java.util.*;
+public class ExportKey { public static void main(String[] a) throws Exception {
+  KeyStore ks = KeyStore.getInstance("PKCS12"); ks.load(Files.newInputStream(Path.of(a[0])), a[1].toCharArray());
+  Key k = ks.getKey(ks.aliases().nextElement(), a[1].toCharArray());
+  System.out.print("-----BEGIN PRIVATE KEY-----\\n" + Base64.getMimeEncoder(64, "\\n".getBytes()).encodeToString(k.getEncoded()) + "\\n-----END PRIVATE KEY-----\\n");
+} }
+`,
+    )
+    const { stdout: keyPem } = await promisify(execFile)(javaBin, [exporter, ks.keystore, ks.password])
     writeFileSync(pem, keyPem + certPem)
     const trustPem = join(dir, 'ca.pem')
     writeFileSync(trustPem, certPem)
