@@ -435,6 +435,45 @@ describe('requestor ↔ responder', () => {
     h2.server.close()
   })
 
+  it('counts a stall from the last complete request: a steady stream of requests never looks stalled', async () => {
+    const stalls: number[] = []
+    const h2 = await startServer(handler)
+    const s = connect(h2.port, '127.0.0.1')
+    await new Promise((r) => s.once('connect', r))
+    const hs = new AvroWriter()
+    writeHandshakeRequest(hs, {
+      clientHash: FLUME_PROTOCOL_HASH,
+      clientProtocol: null,
+      serverHash: FLUME_PROTOCOL_HASH,
+      meta: new Map(),
+    })
+    const call = hex('00 0c617070656e64 020261026200046869') // append {a: b} "hi"
+    s.write(encodeFrame(1, [hs.view(), call]))
+    await waitFor(() => h2.responders.length === 1 && h2.responders[0]?.requests === 1)
+    const resp = h2.responders[0] as AvroResponder
+    assert.equal(resp.stalledSince(), 0)
+    // Each write completes one request and starts the next one half-way.
+    const frame = encodeFrame(2, [call])
+    const half = frame.subarray(0, 10)
+    s.write(half)
+    await waitFor(() => resp.stalledSince() !== 0)
+    const first = resp.stalledSince()
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 20))
+      s.write(Buffer.concat([frame.subarray(10), half]))
+      await waitFor(() => resp.stalledSince() > first + i)
+      stalls.push(resp.stalledSince())
+    }
+    assert.ok(
+      stalls.every((t) => t > first),
+      'the stall clock restarted after each complete request',
+    )
+    s.write(frame.subarray(10))
+    await waitFor(() => resp.stalledSince() === 0)
+    s.destroy()
+    h2.server.close()
+  })
+
   it('times out a call the server never answers and fails the connection', async () => {
     const h2 = await startServer({ append: () => new Promise<AvroStatus>(() => {}), appendBatch: () => 'OK' })
     const c = await client(h2.port, { timeout: 200 })

@@ -113,6 +113,8 @@ export class AvroResponder {
   /** Epoch ms since when this connection has been stalled (half a pack received, or replies unread); 0 when not. */
   stalledSince(): number {
     if (this.#writeBlocked !== 0) return this.#writeBlocked
+    // Paused because we are busy: a half-read request is then our delay, not the client's.
+    if (this.#pausedForInFlight) return 0
     return this.#partialSince
   }
 
@@ -169,6 +171,8 @@ export class AvroResponder {
 
   #onFrame(serial: number, payload: Buffer): void {
     if (this.#closed) return
+    // A complete request is progress: the stall clock restarts with the next partial one.
+    this.#partialSince = 0
     const r = new AvroReader(payload)
     let handshake: HandshakeResponse | undefined
     if (!this.#handshaken) {

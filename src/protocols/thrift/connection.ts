@@ -90,7 +90,9 @@ export class ThriftResponder {
   }
 
   stalledSince(): number {
-    return this.#writeBlocked !== 0 ? this.#writeBlocked : this.#partialSince
+    if (this.#writeBlocked !== 0) return this.#writeBlocked
+    // Paused because we are busy: a half-read request is then our delay, not the client's.
+    return this.#paused ? 0 : this.#partialSince
   }
 
   close(reason?: string): void {
@@ -113,6 +115,8 @@ export class ThriftResponder {
   }
 
   #enqueue(payload: Buffer): void {
+    // A complete request is progress: the stall clock restarts with the next partial one.
+    this.#partialSince = 0
     this.#queue.push(payload)
     if (this.#queue.length >= MAX_QUEUED && !this.#paused) {
       this.#paused = true
