@@ -78,9 +78,10 @@ export class AvroResponder {
   #writeBlocked = 0
   #partialSince = 0
   #closed = false
-  #closeReason: string | undefined
+  /** The client half-closed while requests were in flight: end our side once they are answered. */
+  #endWhenIdle = false
   #idleWaiters: (() => void)[] = []
-  /** Requests received and answered, for tests and metrics. */
+  /** Calls dispatched to the handler (tests, diagnostics). */
   requests = 0
 
   constructor(stream: Duplex, handler: AvroRpcHandler, options: ResponderOptions = {}) {
@@ -99,7 +100,7 @@ export class AvroResponder {
       this.#writeBlocked = 0
       this.#maybeResume()
     })
-    stream.on('error', (e: Error) => this.#close(undefined, e))
+    stream.on('error', () => this.#close(undefined))
     stream.on('close', () => this.#close(undefined))
     stream.on('end', () => {
       // The client half-closed: finish what is in flight, then close our side.
@@ -107,8 +108,6 @@ export class AvroResponder {
       else this.#endWhenIdle = true
     })
   }
-
-  #endWhenIdle = false
 
   /** Epoch ms since when this connection has been stalled (half a pack received, or replies unread); 0 when not. */
   stalledSince(): number {
@@ -144,12 +143,12 @@ export class AvroResponder {
     if (!this.#closed) this.#stream.end()
   }
 
-  #close(reason: string | undefined, error?: Error): void {
+  /** `reason` is set when we close because of the peer; resets and errors of the stream are not reported. */
+  #close(reason: string | undefined): void {
     if (this.#closed) return
     this.#closed = true
-    this.#closeReason = reason ?? (error !== undefined ? `connection error: ${error.message}` : undefined)
     if (!this.#stream.destroyed) this.#stream.destroy()
-    this.#onClose?.(reason === undefined ? undefined : this.#closeReason)
+    this.#onClose?.(reason)
   }
 
   #onData(chunk: Buffer): void {
