@@ -10,6 +10,7 @@
 
 import { isAbsolute, resolve as resolvePath } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import * as fileChannel from './channels/file/index.ts'
 import * as memoryChannel from './channels/memory.ts'
 import type { AnySpec, SpecKind, SpecOf } from './core/spec.ts'
 import * as hostInterceptor from './interceptors/host.ts'
@@ -42,6 +43,7 @@ export const builtinSpecs: readonly AnySpec[] = [
   execSource.spec,
   // channels
   memoryChannel.spec,
+  fileChannel.spec,
   // sinks
   loggerSink.spec,
   nullSink.spec,

@@ -1,0 +1,343 @@
+/**
+ * One appender per data directory, with group commit.
+ *
+ * `append(record)` places the record synchronously (file id and offset: the next free position, rolling to
+ * a new file when the current one would pass maxFileSize) and returns the promise of the *group* it joined.
+ * A single loop writes groups one after another: while group N is being written and fsynced, every commit
+ * that arrives joins group N+1, which then goes to disk with one writev and one fdatasync. So concurrent
+ * transactions from several sources share one fsync, and a lone transaction pays exactly one.
+ *
+ * Once a group is durable the loop calls each record's `applied()` in order, synchronously, before resolving
+ * the group's promise: the in-memory queue therefore changes in log order, and a checkpoint (which runs in
+ * its own macrotask) always sees a prefix of each file applied, never half a group.
+ *
+ * Failure (ENOSPC, EIO): the group is rejected, the file is truncated back to where the group started and
+ * the records already waiting are placed again from there. If even the truncate fails, or an fsync failed
+ * (after which Linux may have dropped the dirty pages: the file's contents are unknowable), the file is
+ * sealed at the group's start and writing continues in a new file; the bytes past that point are never
+ * applied at runtime and the replay treats them like any torn tail.
+ */
+
+import type { FileHandle } from 'node:fs/promises'
+import { open, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+
+export interface PendingRecord {
+  readonly buf: Buffer
+  /** Set by `append`: where the record goes. May change if an earlier write fails before it is written. */
+  fileId: number
+  offset: number
+  /** Called once the record is durable (or written, without fsyncPerTransaction), in log order. */
+  applied(): void
+}
+
+export interface WriterHooks {
+  /** A new, globally unique file id (file ids are shared by all data directories). */
+  allocFileId(): number
+  /** The header bytes for a new file. */
+  fileHeader(fileId: number): Buffer
+  /** The new file exists and its header is durable. */
+  created(fileId: number, path: string, headerSize: number): void
+  /** Records up to `end` are applied. */
+  advanced(fileId: number, end: number): void
+  /** The writer left the file for good; `validEnd` is where its last good record ends. */
+  sealed(fileId: number, validEnd: number): void
+}
+
+export function logFileName(fileId: number): string {
+  return `log-${fileId}`
+}
+
+interface Waiting {
+  readonly rec: PendingRecord
+  readonly resolve: () => void
+  readonly reject: (e: unknown) => void
+}
+
+export class LogWriter {
+  readonly dir: string
+  readonly #hooks: WriterHooks
+  readonly #maxFileSize: number
+  readonly #fsyncPerTransaction: boolean
+  readonly #headerSize: number
+  /** The file new records are placed in, and the next free offset in it. */
+  #placeFile = -1
+  #placeOffset = 0
+  /** The file open for writing (may lag behind #placeFile until the loop reaches the new file). */
+  #fh: FileHandle | undefined
+  #openFile = -1
+  /** Bytes written to the open file since its last fdatasync. */
+  #unsynced = 0
+  #waiting: Waiting[] = []
+  #waitingBytes = 0
+  #running: Promise<void> | undefined
+  #looping = false
+  #syncWaiters: (() => void)[] = []
+  #closed = false
+  /** Bytes appended so far (for free-space estimates). */
+  bytesAppended = 0
+
+  constructor(
+    dir: string,
+    hooks: WriterHooks,
+    opts: { maxFileSize: number; fsyncPerTransaction: boolean; headerSize: number },
+  ) {
+    this.dir = dir
+    this.#hooks = hooks
+    this.#maxFileSize = opts.maxFileSize
+    this.#fsyncPerTransaction = opts.fsyncPerTransaction
+    this.#headerSize = opts.headerSize
+  }
+
+  get currentFile(): number {
+    return this.#placeFile
+  }
+
+  /** Bytes waiting for the next group (for choosing the least busy writer). */
+  get queuedBytes(): number {
+    return this.#waitingBytes
+  }
+
+  /** Creates the first file. */
+  async open(): Promise<void> {
+    this.#placeFile = this.#hooks.allocFileId()
+    this.#placeOffset = this.#headerSize
+    await this.#switchTo(this.#placeFile)
+  }
+
+  #place(rec: PendingRecord): void {
+    const len = rec.buf.length
+    if (this.#placeOffset + len > this.#maxFileSize && this.#placeOffset > this.#headerSize) {
+      this.#placeFile = this.#hooks.allocFileId()
+      this.#placeOffset = this.#headerSize
+    }
+    rec.fileId = this.#placeFile
+    rec.offset = this.#placeOffset
+    this.#placeOffset += len
+  }
+
+  /** Places the record and resolves once it is durable and applied; rejects if it could not be written. */
+  append(rec: PendingRecord): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error(`log writer for ${this.dir} is closed`))
+    this.#place(rec)
+    this.bytesAppended += rec.buf.length
+    this.#waitingBytes += rec.buf.length
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ rec, resolve, reject })
+      this.#kick()
+    })
+  }
+
+  /** Resolves once everything appended so far is fsynced (periodic fsync, checkpoints). */
+  sync(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.#syncWaiters.push(resolve)
+      this.#kick()
+    })
+  }
+
+  #kick(): void {
+    if (this.#looping) return
+    this.#looping = true
+    this.#running = this.#loop()
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      await this.#loopBody()
+    } finally {
+      this.#looping = false
+    }
+  }
+
+  async #loopBody(): Promise<void> {
+    // Yield once so commits issued in the same tick join the first group too.
+    await Promise.resolve()
+    for (;;) {
+      if (this.#waiting.length > 0) {
+        const group = this.#waiting
+        this.#waiting = []
+        this.#waitingBytes = 0
+        await this.#flush(group)
+        continue
+      }
+      if (this.#syncWaiters.length > 0) {
+        const waiters = this.#syncWaiters
+        this.#syncWaiters = []
+        if (this.#unsynced > 0 && this.#fh !== undefined) {
+          try {
+            await this.#fh.datasync()
+            this.#unsynced = 0
+          } catch {
+            // The next write reports the disk's trouble; a periodic sync has nobody to report to.
+          }
+        }
+        for (const w of waiters) w()
+        continue
+      }
+      // Nothing left: stop now, synchronously, so the next append starts a new loop.
+      this.#looping = false
+      return
+    }
+  }
+
+  /** Writes one group: a writev and an fdatasync per file it touches (normally one). */
+  async #flush(group: Waiting[]): Promise<void> {
+    let i = 0
+    while (i < group.length) {
+      const first = group[i] as Waiting
+      const fileId = first.rec.fileId
+      let j = i
+      const bufs: Buffer[] = []
+      while (j < group.length && (group[j] as Waiting).rec.fileId === fileId) {
+        bufs.push((group[j] as Waiting).rec.buf)
+        j++
+      }
+      try {
+        if (fileId !== this.#openFile) await this.#switchTo(fileId)
+        await this.#writeSegment(bufs, first.rec.offset)
+      } catch (e) {
+        // This segment and the rest of the group fail; what waits for the next group is placed again.
+        for (let k = i; k < group.length; k++) (group[k] as Waiting).reject(e)
+        await this.#recover(fileId, first.rec.offset)
+        return
+      }
+      for (let k = i; k < j; k++) {
+        const w = group[k] as Waiting
+        w.rec.applied()
+        this.#hooks.advanced(fileId, w.rec.offset + w.rec.buf.length)
+        w.resolve()
+      }
+      i = j
+    }
+  }
+
+  async #writeSegment(bufs: Buffer[], position: number): Promise<void> {
+    const fh = this.#fh as FileHandle
+    let total = 0
+    for (const b of bufs) total += b.length
+    let written = 0
+    let pending = bufs
+    while (written < total) {
+      const { bytesWritten } = await fh.writev(pending, position + written)
+      written += bytesWritten
+      if (written < total) pending = remainder(bufs, written)
+    }
+    this.#unsynced += total
+    if (this.#fsyncPerTransaction) {
+      await fh.datasync()
+      this.#unsynced = 0
+    }
+  }
+
+  /** After a failed write at (fileId, offset): truncate, or seal and move on; re-place waiting records. */
+  async #recover(fileId: number, offset: number): Promise<void> {
+    let truncated = false
+    if (fileId === this.#openFile && this.#fh !== undefined) {
+      try {
+        await this.#fh.truncate(offset)
+        await this.#fh.datasync()
+        this.#unsynced = 0
+        truncated = true
+      } catch {
+        truncated = false
+      }
+    }
+    if (truncated) {
+      this.#placeFile = fileId
+      this.#placeOffset = offset
+    } else {
+      // The file's tail is unknowable (or the file could not even be created): seal it at the last good
+      // offset and continue in a new file.
+      if (fileId === this.#openFile) await this.#closeCurrent(offset).catch(() => {})
+      this.#placeFile = this.#hooks.allocFileId()
+      this.#placeOffset = this.#headerSize
+    }
+    this.#waitingBytes = 0
+    for (const w of this.#waiting) {
+      this.#place(w.rec)
+      this.#waitingBytes += w.rec.buf.length
+    }
+  }
+
+  async #closeCurrent(validEnd: number): Promise<void> {
+    const fh = this.#fh
+    const id = this.#openFile
+    this.#fh = undefined
+    this.#openFile = -1
+    if (fh === undefined) return
+    try {
+      if (this.#unsynced > 0) await fh.datasync()
+    } finally {
+      this.#unsynced = 0
+      await fh.close().catch(() => {})
+      this.#hooks.sealed(id, validEnd)
+    }
+  }
+
+  async #switchTo(fileId: number): Promise<void> {
+    if (this.#fh !== undefined) {
+      // The previous file is complete: make it durable (also without fsyncPerTransaction) and seal it.
+      const stat = await this.#fh.stat()
+      await this.#closeCurrent(stat.size)
+    }
+    const path = join(this.dir, logFileName(fileId))
+    const fh = await open(path, 'wx')
+    try {
+      const header = this.#hooks.fileHeader(fileId)
+      await fh.write(header, 0, header.length, 0)
+      await fh.datasync()
+      await syncDir(this.dir)
+    } catch (e) {
+      await fh.close().catch(() => {})
+      // Leave no headerless file behind; a later attempt uses a new id.
+      await unlink(path).catch(() => {})
+      throw e
+    }
+    this.#fh = fh
+    this.#openFile = fileId
+    this.#unsynced = 0
+    this.#hooks.created(fileId, path, this.#headerSize)
+  }
+
+  /** Writes what is queued, fsyncs, and closes the current file (it stays a normal, unsealed log file). */
+  async close(): Promise<void> {
+    while (this.#looping) await this.#running
+    this.#closed = true
+    const fh = this.#fh
+    this.#fh = undefined
+    if (fh !== undefined) {
+      try {
+        if (this.#unsynced > 0) await fh.datasync()
+      } finally {
+        await fh.close().catch(() => {})
+      }
+    }
+  }
+}
+
+/** The buffers left after the first `skip` bytes (a short writev). */
+function remainder(bufs: Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = []
+  let s = skip
+  for (const b of bufs) {
+    if (s >= b.length) {
+      s -= b.length
+      continue
+    }
+    out.push(s > 0 ? b.subarray(s) : b)
+    s = 0
+  }
+  return out
+}
+
+/** fsync a directory so a new or renamed entry in it is durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
