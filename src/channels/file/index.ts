@@ -333,6 +333,27 @@ export class FileChannel implements Channel {
     this.#logger.info({ events: this.#queue.size }, 'File channel closed')
   }
 
+  /**
+   * Test hook: behaves as if the process was killed (kill -9) right now. Memory state is dropped without a
+   * checkpoint or a final fsync; lock files stay behind, as a dead owner leaves them. Only meaningful
+   * between operations (a commit in flight fails).
+   */
+  async crashForTest(): Promise<void> {
+    await this.#checkpointChain // as if the crash came right after a checkpoint under way
+    this.#state = 'closed'
+    this.#clearTimers()
+    this.#data.wakeAll()
+    this.#gate.cancelAll()
+    for (const w of this.#writers) await w.abandon()
+    this.#writers = []
+    for (const f of this.#files.values()) await closeReadHandle(f)
+    this.#disk?.stop()
+    for (const l of this.#locks) l.forget()
+    this.#locks = []
+    this.#inflight.clear()
+    this.counter.stop()
+  }
+
   #clearTimers(): void {
     if (this.#checkpointTimer !== undefined) clearInterval(this.#checkpointTimer)
     if (this.#fsyncTimer !== undefined) clearInterval(this.#fsyncTimer)

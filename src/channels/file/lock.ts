@@ -164,6 +164,12 @@ export class DirLock {
     })
   }
 
+  /** Test hook (simulated kill -9): forgets the lock in this process but leaves the file, as a dead owner does. */
+  forget(): void {
+    if (this.#key !== undefined) heldHere.delete(this.#key)
+    this.#key = undefined
+  }
+
   async release(): Promise<void> {
     if (this.#key === undefined) return
     heldHere.delete(this.#key)

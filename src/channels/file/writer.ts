@@ -301,6 +301,16 @@ export class LogWriter {
     this.#hooks.created(fileId, path, this.#headerSize)
   }
 
+  /** Test hook (simulated kill -9): closes the file without writing what waits or syncing. */
+  async abandon(): Promise<void> {
+    this.#closed = true
+    for (const w of this.#waiting) w.reject(new Error('crashed'))
+    this.#waiting = []
+    const fh = this.#fh
+    this.#fh = undefined
+    await fh?.close().catch(() => {})
+  }
+
   /** Writes what is queued, fsyncs, and closes the current file (it stays a normal, unsealed log file). */
   async close(): Promise<void> {
     while (this.#looping) await this.#running
