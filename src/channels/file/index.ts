@@ -590,7 +590,7 @@ export class FileChannel implements Channel {
       reserved = need
     }
     const writer = this.#pickWriter()
-    let rec: PendingRecord
+    let rec: PendingRecord | undefined
     try {
       const firstSeq = this.#nextSeq
       this.#nextSeq += nPuts
@@ -608,23 +608,25 @@ export class FileChannel implements Channel {
           { component: this.#component },
         )
       }
-      if (!this.#disk?.hasRoomFor(writer.dir, enc.buf.length) && nPuts > 0) {
-        void this.#disk?.refresh()
-        throw this.#diskFullError(writer.dir, undefined)
+      const disk = this.#disk
+      if (nPuts > 0 && disk !== undefined && !disk.hasRoomFor(writer.dir, enc.buf.length)) {
+        disk.refuse(writer.dir, enc.buf.length)
+        throw this.#diskFullError(writer.dir, disk.lowDir?.free)
       }
-      rec = {
+      const r: PendingRecord = {
         buf: enc.buf,
         fileId: 0,
         offset: 0,
-        applied: () => this.#apply(rec, enc.putOffsets, enc.putLengths, firstSeq, puts, takes),
+        applied: () => this.#apply(r, enc.putOffsets, enc.putLengths, firstSeq, puts, takes),
       }
-      await writer.append(rec)
+      rec = r
+      await writer.append(r)
     } catch (e) {
       if (reserved > 0) this.#gate.release(reserved)
       if (nPuts > 0) this.counter.add('EventPutErrorCount', nPuts)
       if (e instanceof ChannelError) throw e
       if ((e as NodeJS.ErrnoException).code === 'ENOSPC' || (e as NodeJS.ErrnoException).code === 'EDQUOT') {
-        this.#disk?.exhausted(writer.dir)
+        this.#disk?.refuse(writer.dir, rec?.buf.length ?? 0, true)
         throw this.#diskFullError(writer.dir, 0, e)
       }
       throw new ChannelError(
@@ -637,7 +639,7 @@ export class FileChannel implements Channel {
     }
     this.#inflight.delete(tx)
     if (need < 0) this.#gate.release(-need)
-    this.#disk?.written(writer.dir, rec.buf.length)
+    this.#disk?.written(writer.dir, (rec as PendingRecord).buf.length)
   }
 
   /** Applies a durable record to memory (called by the writer, in log order, synchronously). */
@@ -670,7 +672,7 @@ export class FileChannel implements Channel {
         prevFile = tf
         if (tf !== fileId) f.deps.add(tf)
       }
-      if (prev !== undefined) prev.live--
+      if (prev !== undefined && --prev.live === 0 && this.#disk?.low === true) this.#drained(prev)
     }
     if (n > 0) {
       this.#cache.add(firstSeq, puts, rec.buf.length)
@@ -679,6 +681,15 @@ export class FileChannel implements Channel {
     }
     this.counter.eventTakeSuccessCount += takes.length
     this.counter.channelSize = this.#queue.size
+  }
+
+  /** A file's events are all taken while disk space is short: get it deleted as soon as possible. */
+  #drained(f: LogFileState): void {
+    if (f.sealed) {
+      void this.checkpoint()
+      return
+    }
+    for (const w of this.#writers) if (w.currentFile === f.id) w.roll()
   }
 
   /** @internal */ rollback(tx: FileTransaction, takes: PointerList): void {

@@ -5,8 +5,9 @@
  * read with an async statfs at start, then estimated: every byte the channel appends is subtracted, and a
  * fresh statfs runs whenever the estimate nears the threshold, every `refreshMs` otherwise (other
  * processes write to the same disk), and every `lowRefreshMs` while space is low, so the channel notices
- * by itself when space comes back. Puts are refused while any directory is below the minimum; takes and
- * checkpoints go on, since they are what frees space.
+ * by itself when space comes back. Puts are refused while any directory is below the minimum (or a commit
+ * would take it below); takes and checkpoints go on, since they are what frees space. Once refused, puts
+ * resume when the refused commit would fit again (hysteresis: no flapping around the threshold).
  */
 
 import { statfs } from 'node:fs/promises'
@@ -27,6 +28,8 @@ export class DiskSpace {
   #refreshing: Promise<void> | undefined
   #low = false
   #lowDir: SpaceState | undefined
+  /** Size of the largest commit refused since space got low: puts resume when it fits again. */
+  #need = 0
   #stopped = false
 
   constructor(
@@ -97,19 +100,25 @@ export class DiskSpace {
         // The directory vanished or the filesystem is unreachable: writes will report the real error.
       }
     }
-    const short = this.#dirs.find((d) => d.free < this.#minimum)
+    const threshold = this.#minimum + (this.#low ? this.#need : 0)
+    const short = this.#dirs.find((d) => d.free < threshold)
     const low = short !== undefined
     const was = this.#low
     this.#low = low
     this.#lowDir = short
+    if (!low) this.#need = 0
     if (low !== was) this.#onChange(low, short ?? (this.#dirs[0] as SpaceState))
   }
 
-  /** Marks space as low right away (a write failed with ENOSPC) and re-checks soon. */
-  exhausted(dir: string): void {
+  /**
+   * A commit of `bytes` does not fit in `dir` (or failed with ENOSPC: `exhausted`): refuse puts from now on,
+   * and re-check often until it would fit.
+   */
+  refuse(dir: string, bytes: number, exhausted = false): void {
     const s = this.#dirs.find((d) => d.dir === dir) ?? this.#dirs[0]
     if (s === undefined) return
-    s.free = 0
+    if (exhausted) s.free = 0
+    this.#need = Math.max(this.#need, bytes)
     if (!this.#low) {
       this.#low = true
       this.#lowDir = s

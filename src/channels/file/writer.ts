@@ -73,6 +73,7 @@ export class LogWriter {
   #running: Promise<void> | undefined
   #looping = false
   #syncWaiters: (() => void)[] = []
+  #rollRequested = false
   #closed = false
   /** Bytes appended so far (for free-space estimates). */
   bytesAppended = 0
@@ -137,6 +138,16 @@ export class LogWriter {
     })
   }
 
+  /**
+   * Starts a new file now, even with nothing to write, so the current one is sealed and can be deleted once
+   * consumed (used when disk space is short and the file being written holds only taken events).
+   */
+  roll(): void {
+    if (this.#closed) return
+    this.#rollRequested = true
+    this.#kick()
+  }
+
   #kick(): void {
     if (this.#looping) return
     this.#looping = true
@@ -174,6 +185,21 @@ export class LogWriter {
           }
         }
         for (const w of waiters) w()
+        continue
+      }
+      if (this.#rollRequested) {
+        this.#rollRequested = false
+        if (this.#placeFile === this.#openFile && this.#placeOffset > this.#headerSize) {
+          // Placement moves first (synchronously), so commits arriving meanwhile go to the new file.
+          const next = this.#hooks.allocFileId()
+          this.#placeFile = next
+          this.#placeOffset = this.#headerSize
+          try {
+            await this.#switchTo(next)
+          } catch {
+            // No room even for a header: the next record will try again.
+          }
+        }
         continue
       }
       // Nothing left: stop now, synchronously, so the next append starts a new loop.
