@@ -14,12 +14,17 @@ import * as fileChannel from './channels/file/index.ts'
 import * as memoryChannel from './channels/memory.ts'
 import type { AnySpec, SpecKind, SpecOf } from './core/spec.ts'
 import * as hostInterceptor from './interceptors/host.ts'
+import * as regexExtractorInterceptor from './interceptors/regex-extractor.ts'
+import * as regexFilterInterceptor from './interceptors/regex-filter.ts'
+import * as removeHeaderInterceptor from './interceptors/remove-header.ts'
+import * as searchReplaceInterceptor from './interceptors/search-replace.ts'
 import * as staticInterceptor from './interceptors/static.ts'
 import * as timestampInterceptor from './interceptors/timestamp.ts'
 import * as uuidInterceptor from './interceptors/uuid.ts'
 import * as loadBalancingSelector from './selectors/load-balancing.ts'
 import * as multiplexingSelector from './selectors/multiplexing.ts'
 import * as replicatingSelector from './selectors/replicating.ts'
+import * as avroEventSerializer from './serializers/avro-event.ts'
 import * as headerAndTextSerializer from './serializers/header-and-text.ts'
 import * as textSerializer from './serializers/text.ts'
 import * as defaultProcessor from './sink-processors/default.ts'
@@ -61,9 +66,14 @@ export const builtinSpecs: readonly AnySpec[] = [
   hostInterceptor.spec,
   staticInterceptor.spec,
   uuidInterceptor.spec,
+  removeHeaderInterceptor.spec,
+  searchReplaceInterceptor.spec,
+  regexFilterInterceptor.spec,
+  regexExtractorInterceptor.spec,
   // serializers
   textSerializer.spec,
   headerAndTextSerializer.spec,
+  avroEventSerializer.spec,
 ]
 
 /**

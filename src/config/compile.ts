@@ -545,7 +545,10 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
     const config = parseFields(spec.fields, r)
     if (config === Invalid || failed()) return undefined
     const problems = spec.validate?.(config as never) ?? []
-    for (const msg of problems) r.error(undefined, msg)
+    for (const p of problems) {
+      if (typeof p === 'string') r.error(undefined, p)
+      else r.error(p.key, p.message)
+    }
     if (problems.length > 0) return undefined
     for (const [k, v] of props) {
       if (consumed.has(k) || structuralPrefixes.some((p) => k.startsWith(p))) continue
