@@ -12,6 +12,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import * as fileChannel from './channels/file/index.ts'
 import * as memoryChannel from './channels/memory.ts'
+import * as spillableMemoryChannel from './channels/spillable-memory.ts'
 import type { AnySpec, SpecKind, SpecOf } from './core/spec.ts'
 import * as hostInterceptor from './interceptors/host.ts'
 import * as regexExtractorInterceptor from './interceptors/regex-extractor.ts'
@@ -49,6 +50,7 @@ export const builtinSpecs: readonly AnySpec[] = [
   // channels
   memoryChannel.spec,
   fileChannel.spec,
+  spillableMemoryChannel.spec,
   // sinks
   loggerSink.spec,
   nullSink.spec,
