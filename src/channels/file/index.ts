@@ -88,7 +88,7 @@ import {
 import { DirLock } from './lock.ts'
 import { closeReadHandle, type LogFileState, newLogFileState, readAt, readHandle } from './log-file.ts'
 import { PointerList, PointerQueue } from './queue.ts'
-import { RecentPuts } from './recent-puts.ts'
+import { RecentPuts } from '../util/recent-puts.ts'
 import { type ReplayStats, replay } from './replay.ts'
 import { DiskSpace } from './space.ts'
 import { LogWriter, type PendingRecord, syncDir } from './writer.ts'

@@ -1,8 +1,9 @@
 /**
- * A bounded cache of recently committed puts, so a sink that keeps up with its sources takes events
- * straight from memory instead of reading back what was just written. Entries are whole committed batches
- * (the transaction's own event array), looked up by sequence number; the oldest batches are dropped when
- * the byte budget is exceeded. A miss costs nothing but the read from the log it would have done anyway.
+ * A bounded cache of recently committed puts, for channels that keep events outside memory (file, jdbc):
+ * a sink that keeps up with its sources takes events straight from memory instead of reading back what
+ * was just written. Entries are whole committed batches (the transaction's own event array), looked up by
+ * sequence number (or row id); the oldest batches are dropped when the byte budget is exceeded. A miss
+ * costs nothing but the read it would have done anyway.
  */
 
 import type { Event } from '../../core/event.ts'
