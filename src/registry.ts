@@ -11,6 +11,7 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import * as fileChannel from './channels/file/index.ts'
+import * as jdbcChannel from './channels/jdbc/index.ts'
 import * as memoryChannel from './channels/memory.ts'
 import * as spillableMemoryChannel from './channels/spillable-memory.ts'
 import type { AnySpec, SpecKind, SpecOf } from './core/spec.ts'
@@ -51,6 +52,7 @@ export const builtinSpecs: readonly AnySpec[] = [
   memoryChannel.spec,
   fileChannel.spec,
   spillableMemoryChannel.spec,
+  jdbcChannel.spec,
   // sinks
   loggerSink.spec,
   nullSink.spec,

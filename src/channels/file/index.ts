@@ -60,6 +60,7 @@ import { ChannelError, ChannelFullError, describeError } from '../../core/errors
 import type { Event } from '../../core/event.ts'
 import { RateLimitedLog } from '../../core/rate-limited-log.ts'
 import { defineChannel } from '../../core/spec.ts'
+import { RecentPuts } from '../util/recent-puts.ts'
 import { DataWaiters, SpaceGate } from '../util/waiters.ts'
 import {
   type Checkpoint,
@@ -88,7 +89,6 @@ import {
 import { DirLock } from './lock.ts'
 import { closeReadHandle, type LogFileState, newLogFileState, readAt, readHandle } from './log-file.ts'
 import { PointerList, PointerQueue } from './queue.ts'
-import { RecentPuts } from '../util/recent-puts.ts'
 import { type ReplayStats, replay } from './replay.ts'
 import { DiskSpace } from './space.ts'
 import { LogWriter, type PendingRecord, syncDir } from './writer.ts'
