@@ -13,11 +13,11 @@
  */
 
 import assert from 'node:assert/strict'
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { type AgentProcess, eventually, freePort, startAgent, tempDir } from '../helpers/cli.ts'
-import { LineClient } from '../helpers/line-client.ts'
+import { eventually, freePort, startAgent, tempDir } from '../helpers/cli.ts'
+import { feedThenKill, LineClient, numberedLine, outputLines } from '../helpers/line-client.ts'
 import { mountSmallFs } from '../helpers/small-fs.ts'
 
 interface Dirs {
@@ -54,35 +54,7 @@ a1.sinks.k1.sink.batchSize = 100
 `
 }
 
-const line = (i: number) => `ev-${String(i).padStart(7, '0')}`
-
-/** Sends numbered lines from `from` until `ackTarget` acks arrived, then SIGKILLs the agent. */
-async function feedThenKill(agent: AgentProcess, port: number, from: number, ackTarget: number) {
-  const client = await LineClient.open(port)
-  let i = from
-  const feeding = (async () => {
-    while (!client.isClosed) {
-      await client.send(Array.from({ length: 100 }, () => line(i++)))
-      // Keep a bounded number of lines in flight so the kill lands mid-stream, not after a huge backlog.
-      await client.waitReplies(client.sent.length - 2000)
-    }
-  })()
-  await client.waitReplies(ackTarget)
-  agent.child.kill('SIGKILL')
-  await agent.exited
-  await client.closed
-  await feeding
-  return { client, next: i }
-}
-
-function outputLines(dir: string): string[] {
-  const out: string[] = []
-  for (const f of readdirSync(dir)) {
-    const text = readFileSync(join(dir, f), 'utf8')
-    for (const l of text.split('\n')) if (l.length > 0) out.push(l)
-  }
-  return out
-}
+const line = numberedLine
 
 describe('file channel crash tests (real CLI)', () => {
   it('delivers every acknowledged event through repeated SIGKILLs', { timeout: 180_000 }, async (t) => {

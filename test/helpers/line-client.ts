@@ -4,7 +4,10 @@
  * crash tests: every line answered OK must come out of the agent eventually.
  */
 
+import { readdirSync, readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
+import { join } from 'node:path'
+import type { AgentProcess } from './cli.ts'
 
 export class LineClient {
   readonly #socket: Socket
@@ -103,4 +106,42 @@ export class LineClient {
   destroy(): void {
     this.#socket.destroy()
   }
+}
+
+export const numberedLine = (i: number): string => `ev-${String(i).padStart(7, '0')}`
+
+/**
+ * Streams numbered lines (from `from`) to a netcat source until `ackTarget` lines were answered OK, then
+ * SIGKILLs the agent. Keeps a bounded number of lines in flight, so the kill lands mid-stream.
+ */
+export async function feedThenKill(
+  agent: AgentProcess,
+  port: number,
+  from: number,
+  ackTarget: number,
+): Promise<{ client: LineClient; next: number }> {
+  const client = await LineClient.open(port)
+  let i = from
+  const feeding = (async () => {
+    while (!client.isClosed) {
+      await client.send(Array.from({ length: 100 }, () => numberedLine(i++)))
+      await client.waitReplies(client.sent.length - 2000)
+    }
+  })()
+  await client.waitReplies(ackTarget)
+  agent.child.kill('SIGKILL')
+  await agent.exited
+  await client.closed
+  await feeding
+  return { client, next: i }
+}
+
+/** Every non-empty line of every file in `dir` (file_roll output). */
+export function outputLines(dir: string): string[] {
+  const out: string[] = []
+  for (const f of readdirSync(dir)) {
+    const text = readFileSync(join(dir, f), 'utf8')
+    for (const l of text.split('\n')) if (l.length > 0) out.push(l)
+  }
+  return out
 }
