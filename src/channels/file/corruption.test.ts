@@ -264,22 +264,27 @@ async function history(ch: FileChannel): Promise<string[]> {
 describe('file channel: damaged checkpoints', () => {
   const small = { maxFileSize: 400 }
 
-  it(
-    'restores from the backup checkpoint when the primary is damaged, and says so',
-    withRoot(async (root) => {
-      const dirs = dirsIn(root, 1, true)
-      const a = fileChannel(dirs, small, { cacheBytes: 0 })
-      await a.start()
-      const expect = await history(a)
-      await a.stop()
-      flipByte(join(dirs.checkpointDir, 'checkpoint'), 60)
-      const { ch, lines } = await restart(dirs, small)
-      assert.equal(ch.lastReplay?.source, 'backup')
-      assert.ok(lines.some((l) => /damaged .*restoring from the backup checkpoint/.test(String(l.msg))))
-      assert.deepEqual(await drain(ch), expect)
-      await ch.stop()
-    }),
-  )
+  for (const compress of [false, true]) {
+    it(
+      `restores from the backup checkpoint when the primary is damaged, and says so${compress ? ' (gzipped backup)' : ''}`,
+      withRoot(async (root) => {
+        const dirs = dirsIn(root, 1, true)
+        const o = { ...small, compressBackupCheckpoint: compress }
+        const a = fileChannel(dirs, o, { cacheBytes: 0 })
+        await a.start()
+        const expect = await history(a)
+        await a.stop()
+        const backup = readFileSync(join(dirs.backupCheckpointDir as string, 'checkpoint'))
+        assert.equal(backup[0] === 0x1f && backup[1] === 0x8b, compress, 'gzip magic only when compressed')
+        flipByte(join(dirs.checkpointDir, 'checkpoint'), 60)
+        const { ch, lines } = await restart(dirs, o)
+        assert.equal(ch.lastReplay?.source, 'backup')
+        assert.ok(lines.some((l) => /damaged .*restoring from the backup checkpoint/.test(String(l.msg))))
+        assert.deepEqual(await drain(ch), expect)
+        await ch.stop()
+      }),
+    )
+  }
 
   it(
     'replays all logs when the checkpoint is damaged and there is no backup, exactly',
