@@ -14,9 +14,15 @@ const flumenOnly = args.includes('--flumen-only')
 const filters = args.filter((a) => !a.startsWith('--'))
 
 const scenarios: Scenario[] = []
-for (const f of readdirSync(join(ROOT, 'bench/scenarios')).filter((x) => x.endsWith('.ts')).sort()) {
-  const mod = (await import(pathToFileURL(join(ROOT, 'bench/scenarios', f)).href)) as { scenarios?: Scenario[] }
-  for (const s of mod.scenarios ?? []) if (filters.length === 0 || filters.some((x) => s.name.includes(x) || s.area.includes(x))) scenarios.push(s)
+for (const f of readdirSync(join(ROOT, 'bench/scenarios'))
+  .filter((x) => x.endsWith('.ts'))
+  .sort()) {
+  const mod = (await import(pathToFileURL(join(ROOT, 'bench/scenarios', f)).href)) as {
+    scenarios?: Scenario[]
+  }
+  for (const s of mod.scenarios ?? [])
+    if (filters.length === 0 || filters.some((x) => s.name.includes(x) || s.area.includes(x)))
+      scenarios.push(s)
 }
 
 const results: Result[] = []
@@ -26,7 +32,9 @@ for (const s of scenarios) {
     try {
       const r = await s.run(impl)
       results.push(r)
-      process.stdout.write(`${Math.round(r.eventsPerSec).toLocaleString('en-US')} ev/s, ${r.mbPerSec.toFixed(1)} MB/s, peak RSS ${r.peakRssMb.toFixed(0)} MB, ready ${r.readyMs.toFixed(0)} ms${r.note ? ` (${r.note})` : ''}\n`)
+      process.stdout.write(
+        `${Math.round(r.eventsPerSec).toLocaleString('en-US')} ev/s, ${r.mbPerSec.toFixed(1)} MB/s, peak RSS ${r.peakRssMb.toFixed(0)} MB, ready ${r.readyMs.toFixed(0)} ms${r.note ? ` (${r.note})` : ''}\n`,
+      )
     } catch (e) {
       process.stdout.write(`FAILED: ${(e as Error).message}\n`)
     }
@@ -34,10 +42,15 @@ for (const s of scenarios) {
 }
 
 const pad = (s: string, n: number) => s.padEnd(n)
-const num = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
-console.log(`\n${pad('scenario', 44)} ${pad('impl', 7)} ${'events/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'peak RSS'.padStart(9)} ${'ready ms'.padStart(9)}`)
+const num = (n: number, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+console.log(
+  `\n${pad('scenario', 44)} ${pad('impl', 7)} ${'events/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'peak RSS'.padStart(9)} ${'ready ms'.padStart(9)}`,
+)
 for (const r of results) {
-  console.log(`${pad(r.scenario, 44)} ${pad(r.impl, 7)} ${num(r.eventsPerSec).padStart(12)} ${num(r.mbPerSec, 1).padStart(8)} ${num(r.peakRssMb).padStart(9)} ${num(r.readyMs).padStart(9)}`)
+  console.log(
+    `${pad(r.scenario, 44)} ${pad(r.impl, 7)} ${num(r.eventsPerSec).padStart(12)} ${num(r.mbPerSec, 1).padStart(8)} ${num(r.peakRssMb).padStart(9)} ${num(r.readyMs).padStart(9)}`,
+  )
 }
 console.log('\nflumen / Java (throughput ×, memory ×, ready ×):')
 for (const s of scenarios) {
@@ -49,4 +62,7 @@ for (const s of scenarios) {
   )
 }
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
-writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`)
+writeFileSync(
+  join(ROOT, 'bench/results/latest.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
+)

@@ -51,7 +51,10 @@ export function rssMb(pid: number): { rss: number; peak: number } {
   }
 }
 
-export async function startFlumen(config: string | ((dir: string) => string), opts: { name?: string; sys?: Record<string, string> } = {}): Promise<RunningAgent> {
+export async function startFlumen(
+  config: string | ((dir: string) => string),
+  opts: { name?: string; sys?: Record<string, string> } = {},
+): Promise<RunningAgent> {
   const dir = tempDir('flumen-bench')
   const mon = await freePort()
   const file = join(dir, 'agent.conf')
@@ -102,7 +105,11 @@ export async function startFlumen(config: string | ((dir: string) => string), op
     pid,
     readyMs,
     dir,
-    metrics: async () => (await (await fetch(`http://127.0.0.1:${mon}/metrics`)).json()) as Record<string, Record<string, string>>,
+    metrics: async () =>
+      (await (await fetch(`http://127.0.0.1:${mon}/metrics`)).json()) as Record<
+        string,
+        Record<string, string>
+      >,
     stop: async () => {
       child.kill('SIGTERM')
       await new Promise((r) => child.once('close', r))
@@ -110,12 +117,14 @@ export async function startFlumen(config: string | ((dir: string) => string), op
   }
 }
 
-export async function startJava(config: string | ((dir: string) => string), opts: { name?: string; heapMb?: number } = {}): Promise<RunningAgent> {
+export async function startJava(
+  config: string | ((dir: string) => string),
+  opts: { name?: string; heapMb?: number } = {},
+): Promise<RunningAgent> {
   const agent = await startFlumeAgent({
     config: typeof config === 'function' ? ({ dir }) => config(dir) : config,
     name: opts.name ?? 'a1',
     heapMb: opts.heapMb ?? 1024,
-    javaOpts: ['-Dflume.root.level=WARN'],
   })
   return {
     impl: 'java',
@@ -129,28 +138,41 @@ export async function startJava(config: string | ((dir: string) => string), opts
   }
 }
 
-export const start = (impl: Impl, config: string | ((dir: string) => string), opts: { name?: string } = {}) =>
-  impl === 'flumen' ? startFlumen(config, opts) : startJava(config, opts)
+export const start = (
+  impl: Impl,
+  config: string | ((dir: string) => string),
+  opts: { name?: string } = {},
+) => (impl === 'flumen' ? startFlumen(config, opts) : startJava(config, opts))
 
-/** Polls /metrics until `pick(metrics) >= target`; returns seconds elapsed and the peak RSS seen. */
+/**
+ * Polls /metrics until `pick(metrics) >= target`; returns seconds elapsed and the peak RSS seen. The start
+ * is `t0` (epoch ms), or, for loads the agent generates itself, the `StartTime` the agent reports for
+ * `startGroup` (both agents report it the same way in their Flume JSON).
+ */
 export async function waitForCount(
   agent: RunningAgent,
   pick: (m: Record<string, Record<string, string>>) => number,
   target: number,
-  t0: number,
+  t0: number | { startGroup: string },
   timeoutMs = 600_000,
 ): Promise<{ seconds: number; peakRssMb: number }> {
   let peak = 0
+  const began = Date.now()
   for (;;) {
     peak = Math.max(peak, rssMb(agent.pid).peak)
     const m = await agent.metrics()
-    if (pick(m) >= target) return { seconds: (performance.now() - t0) / 1000, peakRssMb: Math.max(peak, rssMb(agent.pid).peak) }
-    if (performance.now() - t0 > timeoutMs) throw new Error(`${agent.impl}: counter stuck at ${pick(m)} of ${target}`)
-    await new Promise((r) => setTimeout(r, 50))
+    if (pick(m) >= target) {
+      const start = typeof t0 === 'number' ? t0 : Number(m[t0.startGroup]?.StartTime)
+      return { seconds: (Date.now() - start) / 1000, peakRssMb: Math.max(peak, rssMb(agent.pid).peak) }
+    }
+    if (Date.now() - began > timeoutMs)
+      throw new Error(`${agent.impl}: counter stuck at ${pick(m)} of ${target}`)
+    await new Promise((r) => setTimeout(r, 20))
   }
 }
 
-export const counter = (group: string, attr: string) => (m: Record<string, Record<string, string>>) => Number(m[group]?.[attr] ?? 0)
+export const counter = (group: string, attr: string) => (m: Record<string, Record<string, string>>) =>
+  Number(m[group]?.[attr] ?? 0)
 
 export interface Scenario {
   readonly name: string

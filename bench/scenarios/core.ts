@@ -3,8 +3,9 @@
  * Same config text for flumen and Java Flume.
  */
 
+import { mkdirSync } from 'node:fs'
 import { connect } from 'node:net'
-import { performance } from 'node:perf_hooks'
+import { join } from 'node:path'
 import { freePort } from '../../test/peers/index.ts'
 import { counter, type Impl, result, rssMb, type Scenario, start, waitForCount } from '../lib/harness.ts'
 
@@ -32,14 +33,16 @@ a1.sinks.k1.type = null
 a1.sinks.k1.batchSize = 1000
 a1.sinks.k1.channel = c1
 `
-    const t0 = performance.now()
     const agent = await start(impl, config)
     try {
-      // The seq source starts with the agent, so the clock starts at spawn; ready time is subtracted.
-      const m = await waitForCount(agent, counter('CHANNEL.c1', 'EventTakeSuccessCount'), SEQ_EVENTS, t0 + agent.readyMs)
+      // The seq source starts with the agent: time from the source's own StartTime.
+      const m = await waitForCount(agent, counter('CHANNEL.c1', 'EventTakeSuccessCount'), SEQ_EVENTS, {
+        startGroup: 'SOURCE.r1',
+      })
       // Bodies are the decimal counter: average length of the numbers 0..N-1.
       let bytes = 0
-      for (let d = 1, lo = 0; lo < SEQ_EVENTS; d++, lo = 10 ** (d - 1)) bytes += d * (Math.min(SEQ_EVENTS, 10 ** d) - lo)
+      for (let d = 1, lo = 0; lo < SEQ_EVENTS; d++, lo = 10 ** (d - 1))
+        bytes += d * (Math.min(SEQ_EVENTS, 10 ** d) - lo)
       return result(this.name, impl, SEQ_EVENTS, bytes, m, agent.readyMs)
     } finally {
       await agent.stop()
@@ -53,9 +56,10 @@ const netcatFileRoll: Scenario = {
   description: 'One TCP client streaming lines (each acknowledged with OK) into rolled files.',
   async run(impl: Impl) {
     const port = await freePort()
-    const agent = await start(
-      impl,
-      (dir) => `
+    const agent = await start(impl, (dir) => {
+      // Flume's file_roll does not create its directory.
+      mkdirSync(join(dir, 'out'), { recursive: true })
+      return `
 a1.sources = r1
 a1.channels = c1
 a1.sinks = k1
@@ -71,11 +75,11 @@ a1.sinks.k1.channel = c1
 a1.sinks.k1.sink.directory = ${dir}/out
 a1.sinks.k1.sink.rollInterval = 0
 a1.sinks.k1.sink.batchSize = 1000
-`,
-    )
+`
+    })
     try {
       const line = `${'x'.repeat(99)}\n`
-      const t0 = performance.now()
+      const t0 = Date.now()
       await new Promise<void>((resolve, reject) => {
         const s = connect(port, '127.0.0.1')
         let acks = 0
@@ -136,7 +140,10 @@ a1.sinks.k1.channel = c1
     try {
       await new Promise((r) => setTimeout(r, 3000))
       const rss = rssMb(agent.pid).rss
-      return { ...result(this.name, impl, 0, 0, { seconds: 1, peakRssMb: rss }, agent.readyMs), note: `idle RSS ${rss.toFixed(0)} MB` }
+      return {
+        ...result(this.name, impl, 0, 0, { seconds: 1, peakRssMb: rss }, agent.readyMs),
+        note: `idle RSS ${rss.toFixed(0)} MB`,
+      }
     } finally {
       await agent.stop()
     }

@@ -310,7 +310,7 @@ describe('spillable memory configuration', () => {
     )
     const reg = new Registry()
     assert.equal(
-      reg.lookup('channel', 'org.apache.flume.channel.SpillableMemoryChannel')?.type,
+      (await reg.load('channel', 'org.apache.flume.channel.SpillableMemoryChannel'))?.type,
       'spillablememory',
     )
   })

@@ -114,6 +114,8 @@ export interface Field<T> {
   read(r: FieldReader): T | typeof Invalid
   /** Keys (relative) this field consumes, for unknown-key detection. Prefix keys end with `.`. */
   readonly consumes: readonly string[]
+  /** For nested components: what the compiler must load before parsing (see `nested`). */
+  readonly nested?: { readonly kind: SpecKind; readonly key: string; readonly default: string }
 }
 
 export const Invalid: unique symbol = Symbol('invalid')
@@ -344,6 +346,7 @@ export function nested<K extends SpecKind>(opts: {
     defaultText: opts.default,
     required: false,
     consumes: [opts.key, `${opts.key}.`],
+    nested: { kind: opts.kind, key: opts.key, default: opts.default },
     read(r) {
       const typeValue = r.get(opts.key)?.value.trim() || opts.default
       const subProps = r.prefixed(`${opts.key}.`)
