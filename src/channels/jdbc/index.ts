@@ -42,9 +42,6 @@ import {
   jdbcWarnings,
   resolveTarget,
 } from './config.ts'
-import { MariaDbBackend } from './mariadb.ts'
-import { PostgresBackend } from './postgres.ts'
-import { SqliteBackend } from './sqlite.ts'
 
 export type { JdbcChannelConfig } from './config.ts'
 
@@ -78,10 +75,16 @@ export function jdbcSettings(cfg: JdbcChannelConfig, target: JdbcTarget): JdbcSe
   }
 }
 
-/** Builds the backend for the target, reading connection.properties.file (Flume: explicit user wins). */
+/**
+ * Builds the backend for the target, reading connection.properties.file (Flume: explicit user wins). Each
+ * backend module (and its client library) is loaded only when a channel uses it.
+ */
 async function makeBackend(s: JdbcSettings): Promise<JdbcBackend> {
   const t = s.target
-  if (t.kind === 'sqlite') return new SqliteBackend(t.file, t.dir)
+  if (t.kind === 'sqlite') {
+    const { SqliteBackend } = await import('./sqlite.ts')
+    return new SqliteBackend(t.file, t.dir)
+  }
   const fileProps: Record<string, string> = {}
   if (s.propertiesFile !== undefined) {
     let text: Buffer
@@ -103,7 +106,12 @@ async function makeBackend(s: JdbcSettings): Promise<JdbcBackend> {
     isolation: s.isolation,
     extra,
   }
-  return t.kind === 'postgresql' ? new PostgresBackend(o) : new MariaDbBackend(o)
+  if (t.kind === 'postgresql') {
+    const { PostgresBackend } = await import('./postgres.ts')
+    return new PostgresBackend(o)
+  }
+  const { MariaDbBackend } = await import('./mariadb.ts')
+  return new MariaDbBackend(o)
 }
 
 export class JdbcChannel implements Channel {
