@@ -197,14 +197,14 @@ describe('file channel crash tests (real CLI)', () => {
         // Let the sink deliver: its directory appears, it drains, consumed files go, puts resume.
         renameSync(join(root, 'blocker'), join(root, 'blocker.old'))
         mkdirSync(join(root, 'blocker'))
-        await agent.waitFor(/File channel has disk space again/, 30_000)
-        await client.send(['after-full'])
-        await client.waitReplies(client.sent.length)
-        assert.equal(client.acked.at(-1), 'after-full')
         await eventually(() => {
           const got = new Set(outputLines(join(root, 'blocker')).map((l) => l.split(' ')[0]))
           return client.acked.every((l) => got.has(l.split(' ')[0] as string)) ? true : undefined
         }, 30_000)
+        await agent.waitFor(/File channel has disk space again/, 30_000)
+        await client.send(['after-full'])
+        await client.waitReplies(client.sent.length)
+        assert.equal(client.acked.at(-1), 'after-full', `refused: ${client.failed.at(-1)?.reason}`)
         t.diagnostic(`acked ${ackedWhileFull} lines before the disk filled; all delivered after it freed up`)
         client.destroy()
       } finally {

@@ -7,7 +7,8 @@
  * processes write to the same disk), and every `lowRefreshMs` while space is low, so the channel notices
  * by itself when space comes back. Puts are refused while any directory is below the minimum (or a commit
  * would take it below); takes and checkpoints go on, since they are what frees space. Once refused, puts
- * resume when the refused commit would fit again (hysteresis: no flapping around the threshold).
+ * resume when the refused commit would fit again with a margin to spare (hysteresis: no flapping around
+ * the threshold).
  */
 
 import { statfs } from 'node:fs/promises'
@@ -100,7 +101,10 @@ export class DiskSpace {
         // The directory vanished or the filesystem is unreachable: writes will report the real error.
       }
     }
-    const threshold = this.#minimum + (this.#low ? this.#need : 0)
+    // Hysteresis: once low, puts resume only with room for the refused commit plus a margin (1 MiB or 5%
+    // of the minimum), so a disk hovering at the threshold does not flap between refusing and accepting.
+    const margin = Math.max(this.#need, 1024 * 1024, Math.floor(this.#minimum * 0.05))
+    const threshold = this.#minimum + (this.#low ? margin : 0)
     const short = this.#dirs.find((d) => d.free < threshold)
     const low = short !== undefined
     const was = this.#low
