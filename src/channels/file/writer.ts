@@ -45,7 +45,7 @@ export interface WriterHooks {
 }
 
 /** fdatasyncs allowed in flight at once (see #writePipelined). */
-const PIPELINE_DEPTH = 3
+const PIPELINE_DEPTH = 2
 
 export function logFileName(fileId: number): string {
   return `log-${fileId}`
@@ -226,8 +226,10 @@ export class LogWriter {
    * still running (up to PIPELINE_DEPTH of them), so the disk never waits for the next write. Order is kept:
    * groups are applied and resolved oldest first, each only after its own fsync (which also covers every
    * earlier write). Measured on this project's CI disk with ~850 KiB appends: one fsync at a time ~390 MB/s,
-   * two ~650 MB/s, three ~900 MB/s (a noisy VM disk; three won every round of the raw probe). In the agent
-   * (4 sources, batch 1000) depths 2 and 3 came out the same within noise, both well above 1.
+   * two ~650 MB/s, three ~900 MB/s in a raw probe (a noisy VM disk). In the agent (4 sources, batch 1000)
+   * depths 2 and 3 came out the same within noise, both well above 1. Depth 2 is used: each fsync in flight
+   * holds one of libuv's 4 threadpool threads, and takes reading the log (and other components' file I/O)
+   * need the others.
    */
   #canPipeline(group: Waiting[]): boolean {
     if (!this.#fsyncPerTransaction || this.#fh === undefined) return false
