@@ -6,12 +6,23 @@
 
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { eventually, freePort, startAgent, tempDir } from '../helpers/cli.ts'
 import { feedThenKill, LineClient, numberedLine, outputLines } from '../helpers/line-client.ts'
+
+/** Temp directories of this file, removed when its tests are done (agents are stopped by then). */
+const scratchDirs: string[] = []
+function scratch(prefix?: string): string {
+  const d = tempDir(prefix)
+  scratchDirs.push(d)
+  return d
+}
+after(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true })
+})
 
 function pipeline(port: number, channel: string, channelProps: string, sinkDir: string): string {
   return `
@@ -36,7 +47,7 @@ a1.sinks.k1.sink.rollInterval = 0
 
 /** Fills the channel behind a sink that cannot deliver, SIGKILLs, restarts with a working sink. */
 async function killAndRecover(channel: string, props: string, t: { diagnostic(s: string): void }) {
-  const root = tempDir('flumen-durable-')
+  const root = scratch('flumen-durable-')
   const port = await freePort()
   writeFileSync(join(root, 'blocker'), 'not a directory')
   const first = await startAgent(pipeline(port, channel, props, join(root, 'blocker', 'out')), { dir: root })
@@ -61,7 +72,7 @@ describe('durable channels through the CLI', () => {
   it('jdbc on embedded SQLite: every acknowledged event survives SIGKILL', {
     timeout: 120_000,
   }, async (t) => {
-    const db = join(tempDir('flumen-sqlite-'), 'db')
+    const db = join(scratch('flumen-sqlite-'), 'db')
     await killAndRecover('c1', `type = jdbc\ndriver.url = jdbc:derby:${db};create=true`, t)
   })
 
@@ -82,11 +93,11 @@ describe('durable channels through the CLI', () => {
   })
 
   it('a second agent on the same SQLite database refuses to start its channel', async () => {
-    const root = tempDir('flumen-sqlite-lock-')
+    const root = scratch('flumen-sqlite-lock-')
     const props = `type = jdbc\ndriver.url = jdbc:sqlite:${join(root, 'channel.sqlite')}`
     mkdirSync(join(root, 'out'))
-    const a = await startAgent(pipeline(await freePort(), 'c1', props, join(root, 'out')), { dir: tempDir() })
-    const b = await startAgent(pipeline(await freePort(), 'c1', props, join(root, 'out')), { dir: tempDir() })
+    const a = await startAgent(pipeline(await freePort(), 'c1', props, join(root, 'out')), { dir: scratch() })
+    const b = await startAgent(pipeline(await freePort(), 'c1', props, join(root, 'out')), { dir: scratch() })
     try {
       await b.waitFor(
         /JDBC channel c1 failed to start: the SQLite database .*channel\.sqlite is in use by another process/,
@@ -98,7 +109,7 @@ describe('durable channels through the CLI', () => {
   })
 
   it('spillablememory: a graceful stop keeps the memory queue too', { timeout: 120_000 }, async () => {
-    const root = tempDir('flumen-spill-')
+    const root = scratch('flumen-spill-')
     const port = await freePort()
     const props = `type = spillablememory
 memoryCapacity = 500

@@ -13,12 +13,23 @@
  */
 
 import assert from 'node:assert/strict'
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import { eventually, freePort, startAgent, tempDir } from '../helpers/cli.ts'
 import { feedThenKill, LineClient, numberedLine, outputLines } from '../helpers/line-client.ts'
 import { mountSmallFs } from '../helpers/small-fs.ts'
+
+/** Temp directories of this file, removed when its tests are done (agents are stopped by then). */
+const scratchDirs: string[] = []
+function scratch(prefix?: string): string {
+  const d = tempDir(prefix)
+  scratchDirs.push(d)
+  return d
+}
+after(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true })
+})
 
 interface Dirs {
   readonly root: string
@@ -58,7 +69,7 @@ const line = numberedLine
 
 describe('file channel crash tests (real CLI)', () => {
   it('delivers every acknowledged event through repeated SIGKILLs', { timeout: 180_000 }, async (t) => {
-    const root = tempDir('flumen-crash-')
+    const root = scratch('flumen-crash-')
     const d: Dirs = {
       root,
       checkpoint: join(root, 'checkpoint'),
@@ -126,7 +137,7 @@ describe('file channel crash tests (real CLI)', () => {
   })
 
   it('refuses a second agent on the same directories, then takes over when the first is gone', async () => {
-    const root = tempDir('flumen-lock-')
+    const root = scratch('flumen-lock-')
     const d: Dirs = {
       root,
       checkpoint: join(root, 'checkpoint'),
@@ -136,7 +147,7 @@ describe('file channel crash tests (real CLI)', () => {
     mkdirSync(join(root, 'out'))
     const first = await startAgent(config(d, await freePort(), join(root, 'out')), { dir: root })
     const port2 = await freePort()
-    const second = await startAgent(config(d, port2, join(root, 'out')), { dir: tempDir() })
+    const second = await startAgent(config(d, port2, join(root, 'out')), { dir: scratch() })
     try {
       const refusal = await second.waitFor(/cannot lock its checkpointDir/)
       assert.match(refusal, new RegExp(`process ${first.child.pid} holds it`))
@@ -165,7 +176,7 @@ describe('file channel crash tests (real CLI)', () => {
   }, async (t) => {
     const fs = await mountSmallFs(24 * 1024 * 1024)
     t.diagnostic(`small filesystem: ${fs.kind}`)
-    const root = tempDir('flumen-full-')
+    const root = scratch('flumen-full-')
     try {
       const d: Dirs = {
         root,
