@@ -191,6 +191,22 @@ describe('spillable memory channel', () => {
     }
   })
 
+  it('starts again with its whole memory capacity after a stop (same instance)', async () => {
+    const root = tempRoot()
+    try {
+      const ch = spill(root, { memoryCapacity: 3, overflowCapacity: 0 })
+      await ch.start()
+      await putCommit(ch, ['a', 'b', 'c'])
+      await ch.stop() // without an overflow the memory queue is lost (and a warning says so)
+      await ch.start()
+      await putCommit(ch, ['d', 'e', 'f'])
+      assert.deepEqual(await drain(ch), ['d', 'e', 'f'])
+      await ch.stop()
+    } finally {
+      removeRoot(root)
+    }
+  })
+
   it('writes the memory queue to the overflow on a graceful stop', async () => {
     const root = tempRoot()
     try {

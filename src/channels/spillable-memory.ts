@@ -247,7 +247,7 @@ export class SpillableMemoryChannel implements Channel {
   readonly #logger: Logger
   readonly #overflow: FileChannel | undefined
   readonly #queue = new RingDeque<Event>()
-  readonly #mem: SpaceGate
+  #mem: SpaceGate
   readonly #data = new DataWaiters()
   readonly drain = new DrainOrder()
   #overflowActive = false
@@ -291,11 +291,13 @@ export class SpillableMemoryChannel implements Channel {
     if (this.#overflow !== undefined) {
       await this.#overflow.start()
       const n = this.#overflow.size()
-      // Nothing of the memory queue survives a restart: the drain order starts as the overflow's content.
-      this.#queue.clear()
+      // The drain order starts as the overflow's content.
       this.drain.clear()
       this.drain.putOverflow(n)
-    }
+    } else this.drain.clear()
+    // Nothing of the memory queue survives a restart (a graceful stop moved it to the overflow).
+    this.#queue.clear()
+    this.#mem = new SpaceGate(this.#s.memoryCapacity, this.#s.byteSlots)
     this.#open = true
     this.counter.channelSize = this.size()
   }

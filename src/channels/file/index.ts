@@ -244,6 +244,7 @@ export class FileChannel implements Channel {
       this.#gate = new SpaceGate(cfg.capacity)
       this.#gate.force(r.queue.size)
       this.#cache.clear()
+      this.#inflight.clear()
       this.#salt = randomBytes(4).readUInt32LE(0)
 
       const alias = cfg.encryption?.activeKey ?? ''
