@@ -355,6 +355,11 @@ export class FileChannel implements Channel {
     this.counter.stop()
   }
 
+  /** Test hook: every writer closes its current file and starts a new one. */
+  async rollForTest(): Promise<void> {
+    await Promise.all(this.#writers.map((w) => w.roll()))
+  }
+
   #clearTimers(): void {
     if (this.#checkpointTimer !== undefined) clearInterval(this.#checkpointTimer)
     if (this.#fsyncTimer !== undefined) clearInterval(this.#fsyncTimer)
@@ -690,7 +695,7 @@ export class FileChannel implements Channel {
       void this.checkpoint()
       return
     }
-    for (const w of this.#writers) if (w.currentFile === f.id) w.roll()
+    for (const w of this.#writers) if (w.currentFile === f.id) void w.roll()
   }
 
   /** @internal */ rollback(tx: FileTransaction, takes: PointerList): void {

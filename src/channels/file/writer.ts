@@ -77,6 +77,7 @@ export class LogWriter {
   #looping = false
   #syncWaiters: (() => void)[] = []
   #rollRequested = false
+  #rollWaiters: (() => void)[] = []
   /** Groups written whose fdatasync is under way, oldest first (pipelining). */
   readonly #inflight: { group: Waiting[]; fileId: number; start: number; sync: Promise<void> }[] = []
   #closed = false
@@ -147,10 +148,13 @@ export class LogWriter {
    * Starts a new file now, even with nothing to write, so the current one is sealed and can be deleted once
    * consumed (used when disk space is short and the file being written holds only taken events).
    */
-  roll(): void {
-    if (this.#closed) return
+  roll(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
     this.#rollRequested = true
-    this.#kick()
+    return new Promise((resolve) => {
+      this.#rollWaiters.push(resolve)
+      this.#kick()
+    })
   }
 
   #kick(): void {
@@ -202,6 +206,8 @@ export class LogWriter {
       }
       if (this.#rollRequested) {
         this.#rollRequested = false
+        const waiters = this.#rollWaiters
+        this.#rollWaiters = []
         if (this.#placeFile === this.#openFile && this.#placeOffset > this.#headerSize) {
           // Placement moves first (synchronously), so commits arriving meanwhile go to the new file.
           const next = this.#hooks.allocFileId()
@@ -213,6 +219,7 @@ export class LogWriter {
             // No room even for a header: the next record will try again.
           }
         }
+        for (const w of waiters) w()
         continue
       }
       // Nothing left: stop now, synchronously, so the next append starts a new loop.
