@@ -29,3 +29,12 @@ describe('registry', () => {
     assert.equal(r.lookup('source', 'netcat'), undefined)
   })
 })
+
+describe('generated component docs', () => {
+  it('docs/components.md is up to date with the specs (run `npm run docs`)', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { renderComponentDocs } = await import('./docs/components.ts')
+    const current = readFileSync(new URL('../docs/components.md', import.meta.url), 'utf8')
+    assert.equal(current, await renderComponentDocs())
+  })
+})

@@ -60,10 +60,10 @@ export async function startFlumen(
   const file = join(dir, 'agent.conf')
   writeFileSync(file, typeof config === 'function' ? config(dir) : config)
   const t0 = performance.now()
+  // Run the bin as users do (its shebang carries the V8 flags), with the project's Node 24 first on PATH.
   const child: ChildProcess = spawn(
-    join(ROOT, 'node_modules/.bin/node'),
+    join(ROOT, 'bin/flumen.js'),
     [
-      join(ROOT, 'bin/flumen.js'),
       'agent',
       '-n',
       opts.name ?? 'a1',
@@ -76,7 +76,11 @@ export async function startFlumen(
       '-Dflumen.log.format=json',
       ...Object.entries(opts.sys ?? {}).map(([k, v]) => `-D${k}=${v}`),
     ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
+    },
   )
   let out = ''
   child.stdout?.on('data', (d: Buffer) => {
