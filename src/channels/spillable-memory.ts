@@ -74,7 +74,7 @@ const fields = {
     min: 0,
     max: 100,
     invalid: 'default',
-    doc: 'Percent of the memory queue that must be free again before puts stop going to the overflow.',
+    doc: 'Percent of the memory queue that must be free again before commits wait for memory again (while the overflow is active they spill at once).',
   }),
   byteCapacityBufferPercentage: int({
     key: 'byteCapacityBufferPercentage',
