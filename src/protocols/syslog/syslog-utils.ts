@@ -1,0 +1,153 @@
+/**
+ * The syslog parser of Flume's `syslogtcp` and `syslogudp` sources (org.apache.flume.source.SyslogUtils),
+ * on one frame (a line without its newline, or one datagram's first line).
+ *
+ * Headers (lower-case `priority`/`version`, unlike multiport):
+ * - `Facility`, `Severity`: always; PRI / 8 and PRI % 8, or `0`/`0` when the frame does not start with
+ *   `<` + 1–3 digits + `>`, which also sets `flume.syslog.status=Invalid` and keeps the raw frame as body;
+ * - when the frame matches the RFC 5424 or the RFC 3164 layout (Flume's two regular expressions,
+ *   reproduced exactly — Java's `\s`, `\w`, and `.` that stops at any line terminator including `\r`,
+ *   U+0085, U+2028 and U+2029): `priority` (the PRI digits as written), `version` (when present),
+ *   `timestamp` (epoch ms, when the stamp is a valid time), `host` (unless `-`);
+ * - `flume.syslog.status=Incomplete` when the frame was cut at eventSize (Invalid wins).
+ *
+ * Body: the text after the hostname (with `keepFields` put back in front), re-encoded as UTF-8 — bytes
+ * that are not valid UTF-8 become U+FFFD, as Java's String round trip does. `keepFields=all`, a frame
+ * matching neither layout, and an empty message all keep the raw frame, `<PRI>` included (Flume compat).
+ *
+ * Deliberate differences from Flume, all fixes of documented bugs (docs/network-sources.md):
+ * - RFC 5424 fractions are decimal fractions (`.5` = 500 ms; Flume reads 5 ms) and the offset of a
+ *   fractional stamp is honoured (Flume ignores it and uses the JVM zone);
+ * - the RFC 3164 year is chosen within the 11-months-back / 1-month-ahead window in the local zone
+ *   (Flume starts from the UTC year and uses lenient Calendar arithmetic);
+ * - out-of-range date fields give no `timestamp` header instead of a rolled-over instant;
+ * - `priority`/`version` are never carried over from a previous message (Flume keeps them in the
+ *   per-connection parser and stamps them on later unparseable messages);
+ * - a kept nil timestamp or hostname is written `-` (Flume writes `null`).
+ * The undocumented `format.*` custom layouts are not supported.
+ */
+
+import { isAscii, isUtf8 } from 'node:buffer'
+import { type KeepFields, keptPrefix } from './keep-fields.ts'
+import { parseRfc3164Timestamp, parseRfc5424Timestamp } from './timestamp.ts'
+
+export const SYSLOG_STATUS = 'flume.syslog.status'
+export const STATUS_INVALID = 'Invalid'
+export const STATUS_INCOMPLETE = 'Incomplete'
+
+// Java's \s is exactly [ \t\n\x0B\f\r]; \w and \d are ASCII.
+const WS = '[ \\t\\n\\x0B\\f\\r]'
+const HOST = '[A-Za-z0-9_][A-Za-z0-9_.@-]*'
+// Java's `.` without DOTALL: anything but \n and \r here (U+0085, U+2028, U+2029 are checked on the bytes,
+// because the regex runs on the latin1 view of the frame, where one char is one byte).
+const REST = '([^\\n\\r]*)$'
+
+const RFC5424 = new RegExp(
+  `^<(\\d{1,3})>(\\d?)${WS}?(?:(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?(?:[+-]\\d{2}:\\d{2}|Z)?)|-)${WS}(?:(${HOST})|-)${WS}${REST}`,
+)
+const RFC3164 = new RegExp(
+  `^<(\\d{1,3})>(\\d)?${WS}?([A-Z][a-z][a-z]${WS}{1,2}\\d{1,2}${WS}\\d{2}:\\d{2}:\\d{2})${WS}(${HOST})${WS}${REST}`,
+)
+
+const NEL = Buffer.from([0xc2, 0x85])
+const LS = Buffer.from([0xe2, 0x80, 0xa8])
+const PS = Buffer.from([0xe2, 0x80, 0xa9])
+
+/** Whether the UTF-8 bytes from `start` contain a Unicode line terminator Java's `.` would stop at. */
+function hasUnicodeLineTerminator(b: Buffer, start: number): boolean {
+  return b.indexOf(NEL, start) >= 0 || b.indexOf(LS, start) >= 0 || b.indexOf(PS, start) >= 0
+}
+
+/** Length of a leading `<` + 1–3 ASCII digits + `>`, or 0 when the frame has no valid PRI. */
+export function priLength(b: Buffer): number {
+  if (b.length < 3 || b[0] !== 0x3c) return 0
+  let i = 1
+  while (i < b.length && i <= 4) {
+    const c = b[i] as number
+    if (c === 0x3e) return i > 1 ? i + 1 : 0
+    if (c < 0x30 || c > 0x39) return 0
+    i++
+  }
+  return 0
+}
+
+function priValue(b: Buffer, end: number): number {
+  let v = 0
+  for (let i = 1; i < end - 1; i++) v = v * 10 + ((b[i] as number) - 0x30)
+  return v
+}
+
+/** UTF-8 body bytes as Java's decode/encode round trip produces them. */
+function utf8Body(b: Buffer): Buffer {
+  return isAscii(b) || isUtf8(b) ? b : Buffer.from(b.toString('utf8'), 'utf8')
+}
+
+export interface SyslogUtilsOptions {
+  readonly keepFields: KeepFields
+  /** The receiver's clock, for the RFC 3164 year (tests pass a fixed one). */
+  readonly now?: () => number
+}
+
+export class SyslogUtilsParser {
+  readonly #keep: KeepFields
+  readonly #now: () => number
+
+  constructor(opts: SyslogUtilsOptions) {
+    this.#keep = opts.keepFields
+    this.#now = opts.now ?? Date.now
+  }
+
+  /**
+   * Parses one non-empty frame: writes the headers into `headers` and returns the body. The body may
+   * share memory with `frame`.
+   */
+  parse(frame: Buffer, incomplete: boolean, headers: Record<string, string>): Buffer {
+    const pl = priLength(frame)
+    if (pl === 0) {
+      headers.Facility = '0'
+      headers.Severity = '0'
+      headers[SYSLOG_STATUS] = STATUS_INVALID
+      return frame
+    }
+    const pri = priValue(frame, pl)
+    headers.Facility = String((pri / 8) | 0)
+    headers.Severity = String(pri % 8)
+    const text = frame.toString('latin1')
+    let body = frame
+    let rfc5424 = true
+    let m = RFC5424.exec(text)
+    if (m === null) {
+      rfc5424 = false
+      m = RFC3164.exec(text)
+    }
+    if (m !== null) {
+      const rest = m[5] as string
+      const bodyStart = text.length - rest.length
+      if (isAscii(frame.subarray(bodyStart)) || !hasUnicodeLineTerminator(frame, bodyStart)) {
+        const priority = m[1] as string
+        const version = m[2]
+        const stamp = m[3]
+        const host = m[4]
+        headers.priority = priority
+        if (version !== undefined && version.length > 0) headers.version = version
+        if (stamp !== undefined) {
+          const t = rfc5424
+            ? parseRfc5424Timestamp(stamp, 'local')
+            : parseRfc3164Timestamp(stamp, 'local', this.#now())
+          if (t !== undefined) headers.timestamp = String(t)
+        }
+        if (host !== undefined && host.length > 0) headers.host = host
+        const k = this.#keep
+        if (!k.all) {
+          const prefix = keptPrefix(k, priority, version, stamp ?? '-', host ?? '-')
+          if (prefix.length + rest.length > 0) {
+            const msg = utf8Body(frame.subarray(bodyStart))
+            body = prefix.length === 0 ? msg : Buffer.concat([Buffer.from(prefix, 'latin1'), msg])
+          }
+        }
+      }
+    }
+    if (incomplete) headers[SYSLOG_STATUS] = STATUS_INCOMPLETE
+    return body
+  }
+}
