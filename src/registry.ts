@@ -28,10 +28,13 @@ import * as fileRollSink from './sinks/file-roll.ts'
 import * as loggerSink from './sinks/logger.ts'
 import * as nullSink from './sinks/null.ts'
 import * as execSource from './sources/exec.ts'
+import * as multiportSyslogTcpSource from './sources/multiport-syslog-tcp.ts'
 import * as netcatSource from './sources/netcat.ts'
 import * as netcatUdpSource from './sources/netcatudp.ts'
 import * as seqSource from './sources/seq.ts'
 import * as stressSource from './sources/stress.ts'
+import * as syslogTcpSource from './sources/syslog-tcp.ts'
+import * as syslogUdpSource from './sources/syslog-udp.ts'
 
 export const builtinSpecs: readonly AnySpec[] = [
   // sources
@@ -40,6 +43,9 @@ export const builtinSpecs: readonly AnySpec[] = [
   netcatSource.spec,
   netcatUdpSource.spec,
   execSource.spec,
+  syslogTcpSource.spec,
+  syslogUdpSource.spec,
+  multiportSyslogTcpSource.spec,
   // channels
   memoryChannel.spec,
   // sinks
