@@ -28,6 +28,7 @@ import * as fileRollSink from './sinks/file-roll.ts'
 import * as loggerSink from './sinks/logger.ts'
 import * as nullSink from './sinks/null.ts'
 import * as execSource from './sources/exec.ts'
+import * as httpSource from './sources/http/index.ts'
 import * as multiportSyslogTcpSource from './sources/multiport-syslog-tcp.ts'
 import * as netcatSource from './sources/netcat.ts'
 import * as netcatUdpSource from './sources/netcatudp.ts'
@@ -46,6 +47,7 @@ export const builtinSpecs: readonly AnySpec[] = [
   syslogTcpSource.spec,
   syslogUdpSource.spec,
   multiportSyslogTcpSource.spec,
+  httpSource.spec,
   // channels
   memoryChannel.spec,
   // sinks
