@@ -61,7 +61,8 @@ export function createCoreBlobHandler(mandatory: readonly string[]): HttpSourceH
       const p = params(req)
       for (const [k, v] of p.params) headers[k] = v
       for (const m of mandatory) {
-        if (headers[m] === undefined) throw new HttpClientError(`Please specify ${m} parameter in the request.`)
+        if (headers[m] === undefined)
+          throw new HttpClientError(`Please specify ${m} parameter in the request.`)
       }
       return [new Event(p.body, headers)]
     },

@@ -49,7 +49,9 @@ export interface HandlerEvent {
 }
 
 export interface HttpSourceHandler {
-  getEvents(request: HttpHandlerRequest): Event[] | readonly HandlerEvent[] | Promise<Event[] | readonly HandlerEvent[]>
+  getEvents(
+    request: HttpHandlerRequest,
+  ): Event[] | readonly HandlerEvent[] | Promise<Event[] | readonly HandlerEvent[]>
 }
 
 export const BAD_REQUEST = 'FLUMEN_HTTP_BAD_REQUEST'
@@ -84,7 +86,8 @@ export function toEvents(list: readonly (Event | HandlerEvent)[]): Event[] {
       out[i] = e
       continue
     }
-    if (typeof e !== 'object' || e === null) throw new TypeError(`event ${i} returned by the handler is not an object`)
+    if (typeof e !== 'object' || e === null)
+      throw new TypeError(`event ${i} returned by the handler is not an object`)
     const headers = newHeaders()
     if (e.headers !== undefined) {
       for (const k of Object.keys(e.headers)) {
@@ -145,7 +148,9 @@ export async function loadHandlerModule(
     | ((c: HandlerContext) => unknown)
     | undefined
   if (typeof create !== 'function') {
-    throw new Error(`HTTP handler module '${ref}' does not export createHandler({ properties, logger, name })`)
+    throw new Error(
+      `HTTP handler module '${ref}' does not export createHandler({ properties, logger, name })`,
+    )
   }
   const h = (await create(ctx)) as HttpSourceHandler | undefined
   if (h === undefined || h === null || typeof h.getEvents !== 'function') {

@@ -73,9 +73,15 @@ type HandlerChoice =
       readonly baseDir: string
     }
 
-function warnUnknown(r: FieldReader, props: ReadonlyMap<string, unknown>, known: readonly string[], handler: string) {
+function warnUnknown(
+  r: FieldReader,
+  props: ReadonlyMap<string, unknown>,
+  known: readonly string[],
+  handler: string,
+) {
   for (const k of props.keys()) {
-    if (!known.includes(k)) r.warn(`handler.${k}`, `unknown property for ${handler}; ignored`, 'UNKNOWN_PROPERTY')
+    if (!known.includes(k))
+      r.warn(`handler.${k}`, `unknown property for ${handler}; ignored`, 'UNKNOWN_PROPERTY')
   }
 }
 
@@ -102,7 +108,11 @@ const handlerField: Field<HandlerChoice> = {
       if (raw === undefined) return { kind: 'blob', maxBlobLength: DEFAULT_MAX_BLOB }
       const n = parseJavaInteger(raw.value, 32)
       if (n === undefined || n <= 0) {
-        r.error('handler.maxBlobLength', `must be an int greater than zero, not '${raw.value}'`, 'INVALID_VALUE')
+        r.error(
+          'handler.maxBlobLength',
+          `must be an int greater than zero, not '${raw.value}'`,
+          'INVALID_VALUE',
+        )
         return Invalid
       }
       return { kind: 'blob', maxBlobLength: n }
@@ -110,7 +120,13 @@ const handlerField: Field<HandlerChoice> = {
     if (ref === CORE_BLOB_HANDLER) {
       warnUnknown(r, props, ['mandatoryParameters'], 'BLOBHandler')
       const raw = props.get('mandatoryParameters')?.value ?? ''
-      return { kind: 'coreBlob', mandatory: raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0) }
+      return {
+        kind: 'coreBlob',
+        mandatory: raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      }
     }
     if (isHandlerModule(ref)) {
       const properties = new Map<string, string>()
@@ -149,7 +165,12 @@ const jettyField: Field<JettySettings> = {
       'QueuedThreadPool.maxThreads': 'maxThreads',
     }
     let ok = true
-    for (const prefix of ['QueuedThreadPool.', 'HttpConfiguration.', 'SslContextFactory.', 'ServerConnector.']) {
+    for (const prefix of [
+      'QueuedThreadPool.',
+      'HttpConfiguration.',
+      'SslContextFactory.',
+      'ServerConnector.',
+    ]) {
       for (const [k, v] of r.prefixed(prefix)) {
         const key = prefix + k
         const target = mapped[key]
@@ -184,7 +205,6 @@ class HttpSource {
   readonly counter: SourceCounter
   readonly #processor: ChannelProcessor
   readonly #handler: HttpSourceHandler
-  readonly #log: Logger
   readonly #errors: RateLimitedLog
   readonly #maxRequest: number
   readonly #maxActive: number
@@ -204,7 +224,6 @@ class HttpSource {
     this.counter = new SourceCounter(name)
     this.#processor = processor
     this.#handler = handler
-    this.#log = logger
     this.#errors = new RateLimitedLog(logger)
     this.#maxRequest = maxRequest
     this.#maxActive = maxActive
@@ -392,10 +411,17 @@ class HttpSource {
             { events: events.length, error: describeError(e) },
             'Channel refused an HTTP batch; answered 503 (the channel may be full: raise its capacity or check the sinks)',
           )
-          this.#answer(res, 503, `Error appending event to channel. Channel might be full. ${describeError(e)}`)
+          this.#answer(
+            res,
+            503,
+            `Error appending event to channel. Channel might be full. ${describeError(e)}`,
+          )
         } else {
           counter.genericProcessingFail++
-          this.#errors.error({ error: describeError(e) }, 'Unexpected error putting an HTTP batch; answered 500')
+          this.#errors.error(
+            { error: describeError(e) },
+            'Unexpected error putting an HTTP batch; answered 500',
+          )
           this.#answer(res, 500, `Unexpected error while appending event to channel. ${describeError(e)}`)
         }
         return
@@ -471,11 +497,15 @@ export const spec = defineSource({
         const onRequest = (req: IncomingMessage, res: ServerResponse) => source.onRequest(req, res)
         const opts = cfg.jetty.maxHeaderSize === undefined ? {} : { maxHeaderSize: cfg.jetty.maxHeaderSize }
         const s: Server =
-          tls === undefined ? createHttpServer(opts, onRequest) : createHttpsServer({ ...tls, ...opts }, onRequest)
+          tls === undefined
+            ? createHttpServer(opts, onRequest)
+            : createHttpsServer({ ...tls, ...opts }, onRequest)
         // Jetty's default idle timeout is 30 s.
         s.keepAliveTimeout = cfg.jetty.idleTimeoutMs ?? 30_000
         s.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => source.onCheckContinue(req, res))
-        s.on(tls === undefined ? 'connection' : 'secureConnection', (sock: Socket) => source.trackSocket(sock))
+        s.on(tls === undefined ? 'connection' : 'secureConnection', (sock: Socket) =>
+          source.trackSocket(sock),
+        )
         s.on('clientError', (err, sock) => {
           // Malformed request heads, oversized headers, TLS failures: this connection only.
           if (sock.writable) sock.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
@@ -483,7 +513,9 @@ export const spec = defineSource({
           ctx.logger.debug({ error: describeError(err) }, 'Bad HTTP client connection closed')
         })
         return new Promise<void>((resolve, reject) => {
-          s.once('error', (e) => reject(new Error(`cannot listen on ${cfg.bind}:${cfg.port}: ${describeError(e)}`)))
+          s.once('error', (e) =>
+            reject(new Error(`cannot listen on ${cfg.bind}:${cfg.port}: ${describeError(e)}`)),
+          )
           s.listen({ host: cfg.bind, port: cfg.port }, () => {
             s.removeAllListeners('error')
             s.on('error', (e) => ctx.logger.error({ error: describeError(e) }, 'HTTP source listener error'))

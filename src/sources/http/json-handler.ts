@@ -28,7 +28,10 @@ export function jsonCharset(name: string | undefined): JsonCharset {
   if (name === undefined) return 'utf-8'
   const n = name.trim().replace(/^"|"$/g, '').toLowerCase()
   if (n === 'utf-8' || n === 'utf-16' || n === 'utf-32') return n
-  throw new HttpClientError(`charset ${name} is not supported: the JSON handler accepts UTF-8, UTF-16 and UTF-32 only`, 415)
+  throw new HttpClientError(
+    `charset ${name} is not supported: the JSON handler accepts UTF-8, UTF-16 and UTF-32 only`,
+    415,
+  )
 }
 
 function decodeUtf16(b: Buffer): string {
@@ -103,7 +106,13 @@ export function encodeJavaString(s: string, cs: JsonCharset): Buffer {
 }
 
 function describe(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`
+  return v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'an array'
+      : typeof v === 'object'
+        ? 'an object'
+        : `a ${typeof v}`
 }
 
 /** Marker for numbers re-read with their source text. */
@@ -160,7 +169,9 @@ export function parseJsonEvents(text: string, cs: JsonCharset): Event[] {
   for (let i = 0; i < list.length; i++) {
     const e = list[i]
     if (typeof e !== 'object' || e === null || Array.isArray(e)) {
-      throw new HttpClientError(`event ${i} must be an object {"headers": {...}, "body": "..."}, not ${describe(e)}`)
+      throw new HttpClientError(
+        `event ${i} must be an object {"headers": {...}, "body": "..."}, not ${describe(e)}`,
+      )
     }
     const o = e as Record<string, unknown>
     const headers = newHeaders()
