@@ -103,13 +103,15 @@ export const spec = defineSource({
         const s = createSocket({
           type: isIPv6(host) ? 'udp6' : 'udp4',
           reuseAddr: false,
-          recvBufferSize: 1 << 20,
+          recvBufferSize: 4 << 20,
         })
         s.on('message', (msg, rinfo) => onMessage(msg, rinfo.address))
         return new Promise<void>((resolve, reject) => {
-          s.once('error', (e) =>
-            reject(new Error(`cannot bind UDP ${host}:${cfg.port}: ${describeError(e)}`)),
-          )
+          s.once('error', (e) => {
+            // A socket that failed to bind still holds a handle: close it, or the process never exits.
+            s.close()
+            reject(new Error(`cannot bind UDP ${host}:${cfg.port}: ${describeError(e)}`))
+          })
           s.bind(cfg.port, host, () => {
             s.removeAllListeners('error')
             s.on('error', (e) => errors.error({ error: describeError(e) }, 'Syslog UDP socket error'))

@@ -53,8 +53,13 @@ describe('syslog TCP framing', () => {
       ['<2>z', false],
       ['abc', false],
     ])
-    // A frame may contain newlines.
+    // A frame may contain newlines; one trailing newline is dropped (loggen counts it into the frame).
     assert.deepEqual(decode(['6 <1>a\nb']), [['<1>a\nb', false]])
+    assert.deepEqual(decode(['6 <1>ab\n7 <2>cd\n\n']), [
+      ['<1>ab', false],
+      ['<2>cd\n', false],
+    ])
+    assert.deepEqual(decode(['11 <1>abcdefg\n'], 10), [['<1>abcdefg', true]])
   })
 
   it('treats a digit run without a following space as a newline frame', () => {

@@ -15,6 +15,8 @@
  * syslog sources do (so a line of exactly eventSize bytes is already incomplete). An octet-counted frame
  * longer than `maxFrame` is cut into `maxFrame`-byte pieces, every piece but the last flagged incomplete;
  * one of at most `maxFrame` bytes is complete. Memory per connection stays below `maxFrame` plus one read.
+ * Many senders (loggen, some rsyslog templates) count a trailing `\n` into the frame; one trailing `\n` of
+ * an octet-counted frame is dropped, so the message parses as if it had been newline-framed.
  *
  * At a clean end of stream, `end()` emits a trailing newline frame that had no `\n` (Flume drops it) and
  * the part of an octet-counted frame that arrived (flagged incomplete).
@@ -118,7 +120,7 @@ export class SyslogFrameDecoder {
       // The whole (remaining) frame is here: no copy.
       const n = this.#octetLeft
       this.#octetLeft = 0
-      sink.frame(data.subarray(pos, pos + n), false)
+      this.#emitLast(data.subarray(pos, pos + n), sink)
       return pos + n
     }
     const n = Math.min(this.#octetLeft, avail, max - this.#pieceLen)
@@ -129,9 +131,16 @@ export class SyslogFrameDecoder {
       const piece = this.#piece.length === 1 ? (this.#piece[0] as Buffer) : Buffer.concat(this.#piece)
       this.#piece = []
       this.#pieceLen = 0
-      sink.frame(piece, this.#octetLeft > 0)
+      if (this.#octetLeft > 0) sink.frame(piece, true)
+      else this.#emitLast(piece, sink)
     }
     return pos + n
+  }
+
+  /** The last piece of an octet-counted frame, without one trailing `\n`. */
+  #emitLast(piece: Buffer, sink: FrameSink): void {
+    const end = piece.length > 0 && piece[piece.length - 1] === NL ? piece.length - 1 : piece.length
+    if (end > 0) sink.frame(end === piece.length ? piece : piece.subarray(0, end), false)
   }
 
   /** The stream ended cleanly: emits what is left (see the module comment). */
