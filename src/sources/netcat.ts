@@ -29,6 +29,7 @@ import { describeError } from '../core/errors.ts'
 import { Event } from '../core/event.ts'
 import { RateLimitedLog } from '../core/rate-limited-log.ts'
 import { bool, custom, defineSource, Invalid, int, str } from '../core/spec.ts'
+import { resolveBindAddress } from './util/bind.ts'
 import { encode, javaCharLength, normalizeCharset, toUtf8 } from './util/charset.ts'
 
 const NL = 0x0a
@@ -223,8 +224,9 @@ export class NetcatSource {
     return a !== null && typeof a === 'object' ? { address: a.address, port: a.port } : undefined
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
     this.counter.start()
+    const host = await resolveBindAddress(this.cfg.bind)
     const server = createServer((socket) => {
       const c = new Connection(socket, this)
       this.#conns.add(c)
@@ -234,7 +236,7 @@ export class NetcatSource {
       server.once('error', (e) =>
         reject(new Error(`cannot listen on ${this.cfg.bind}:${this.cfg.port}: ${describeError(e)}`)),
       )
-      server.listen({ host: this.cfg.bind, port: this.cfg.port }, () => {
+      server.listen({ host, port: this.cfg.port }, () => {
         server.removeAllListeners('error')
         server.on('error', (e) => this.log.error({ error: describeError(e) }, 'Netcat listener error'))
         this.#server = server

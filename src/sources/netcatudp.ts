@@ -18,6 +18,7 @@ import { Event, newHeaders } from '../core/event.ts'
 import { RateLimitedLog } from '../core/rate-limited-log.ts'
 import { defineSource, str } from '../core/spec.ts'
 import { portField } from './netcat.ts'
+import { resolveBindAddress } from './util/bind.ts'
 import { MicroBatcher } from './util/micro-batcher.ts'
 
 export const spec = defineSource({
@@ -52,10 +53,11 @@ export const spec = defineSource({
       },
     })
     return {
-      start() {
+      async start() {
         counter.start()
         counter.extra.set('EventDropCount', 0)
-        const s = createSocket({ type: isIPv6(cfg.bind) ? 'udp6' : 'udp4', reuseAddr: false })
+        const host = await resolveBindAddress(cfg.bind)
+        const s = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false })
         s.on('message', (msg, rinfo) => {
           const nl = msg.indexOf(0x0a)
           const headers = newHeaders()
@@ -69,7 +71,7 @@ export const spec = defineSource({
             s.close()
             reject(new Error(`cannot bind UDP ${cfg.bind}:${cfg.port}: ${describeError(e)}`))
           })
-          s.bind(cfg.port, cfg.bind, () => {
+          s.bind(cfg.port, host, () => {
             s.removeAllListeners('error')
             s.on('error', (e) => ctx.logger.error({ error: describeError(e) }, 'UDP socket error'))
             socket = s
