@@ -20,6 +20,7 @@ import { defineSource, str } from '../core/spec.ts'
 import { datagramFrame } from '../protocols/syslog/framing.ts'
 import { SyslogUtilsParser } from '../protocols/syslog/syslog-utils.ts'
 import { portField } from './netcat.ts'
+import { resolveBindAddress } from './util/bind.ts'
 import { HostnameResolver, javaIp } from './util/client-address.ts'
 import { MicroBatcher } from './util/micro-batcher.ts'
 import {
@@ -53,7 +54,6 @@ export const spec = defineSource({
     const ipHeader = cfg.clientIPHeader
     const hostHeader = cfg.clientHostnameHeader
     const resolver = hostHeader === undefined ? undefined : new HostnameResolver()
-    const host = cfg.host ?? '0.0.0.0'
     let socket: Socket | undefined
     const batcher = new MicroBatcher(ctx.processor, {
       maxBatch: Math.max(1, Math.min(ctx.processor.maxBatch, MAX_BATCH)),
@@ -98,8 +98,9 @@ export const spec = defineSource({
       }
     }
     return {
-      start() {
+      async start() {
         counter.start()
+        const host = await resolveBindAddress(cfg.host ?? '0.0.0.0')
         const s = createSocket({
           type: isIPv6(host) ? 'udp6' : 'udp4',
           reuseAddr: false,

@@ -2,9 +2,9 @@
 // logger sink prints them in Flume's format. Then the bad inputs a public listener gets.
 
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
 import { type AgentProcess, fetchJson, freePort, ROOT, startAgent } from '../helpers/cli.ts'
 import { lineClient } from '../helpers/net.ts'
 
@@ -17,26 +17,33 @@ describe('netcat → memory → logger (Flume user guide example)', () => {
     port = await freePort()
     mon = await freePort()
     const example = readFileSync(join(ROOT, 'conf/example.conf'), 'utf8').replaceAll('44444', String(port))
-    agent = await startAgent(example, { sys: { 'flume.monitoring.type': 'http', 'flume.monitoring.port': String(mon) } })
+    agent = await startAgent(example, {
+      sys: { 'flume.monitoring.type': 'http', 'flume.monitoring.port': String(mon) },
+    })
   })
   after(async () => {
     const r = await agent.stop()
     assert.equal(r.code, 0, 'a graceful stop exits 0')
   })
 
-  it('answers OK per line and logs the event in Flume\'s format, keeping \\r in the body', async () => {
+  it("answers OK per line and logs the event in Flume's format, keeping \\r in the body", async () => {
     const c = await lineClient(port)
     c.send('Hello world!\r\nsecond line\n')
     assert.deepEqual(await c.waitReplies(2), ['OK', 'OK'])
-    await agent.waitFor(/Event: \{ headers:\{\} body: 48 65 6C 6C 6F 20 77 6F 72 6C 64 21 0D {10}Hello world!\. \}/)
+    await agent.waitFor(
+      /Event: \{ headers:\{\} body: 48 65 6C 6C 6F 20 77 6F 72 6C 64 21 0D {10}Hello world!\. \}/,
+    )
     await agent.waitFor(/Event: \{ headers:\{\} body: 73 65 63 6F 6E 64 20 6C 69 6E 65 {16}second line \}/)
     c.end()
   })
 
-  it('rejects an over-long line with Flume\'s message and closes that connection only', async () => {
+  it("rejects an over-long line with Flume's message and closes that connection only", async () => {
     const c = await lineClient(port)
     c.send(`short\n${'x'.repeat(600)}\n`)
-    assert.deepEqual(await c.waitReplies(2), ['OK', 'FAILED: Event exceeds the maximum length (512 chars, including newline)'])
+    assert.deepEqual(await c.waitReplies(2), [
+      'OK',
+      'FAILED: Event exceeds the maximum length (512 chars, including newline)',
+    ])
     await c.closed
     // 511 characters plus the newline is exactly the limit and is accepted.
     const d = await lineClient(port)

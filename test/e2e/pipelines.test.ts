@@ -204,7 +204,10 @@ a1.sinkgroups.g1.processor.selector = round_robin
     await eventually(() => outs.reduce((n, o) => n + rolledLines(o).length, 0) === 3000 || undefined)
     const per = outs.map((o) => rolledLines(o).length)
     for (const n of per) assert.ok(n > 0, `every sink of the group delivered something: ${per}`)
-    const all = outs.flatMap((o) => rolledLines(o)).map(Number).sort((a, b) => a - b)
+    const all = outs
+      .flatMap((o) => rolledLines(o))
+      .map(Number)
+      .sort((a, b) => a - b)
     assert.deepEqual(all, range(3000).map(Number))
     assert.equal((await agent.stop()).code, 0)
   })

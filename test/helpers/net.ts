@@ -45,7 +45,10 @@ export function lineClient(port: number, host = '127.0.0.1'): Promise<LineClient
               res(replies.slice())
               return
             }
-            const t = setTimeout(() => rej(new Error(`got ${replies.length}/${n} replies: ${JSON.stringify(replies)}`)), timeoutMs)
+            const t = setTimeout(
+              () => rej(new Error(`got ${replies.length}/${n} replies: ${JSON.stringify(replies)}`)),
+              timeoutMs,
+            )
             waiters.push({
               n,
               resolve: () => {
@@ -60,7 +63,11 @@ export function lineClient(port: number, host = '127.0.0.1'): Promise<LineClient
   })
 }
 
-export async function sendUdp(port: number, messages: readonly (string | Buffer)[], host = '127.0.0.1'): Promise<void> {
+export async function sendUdp(
+  port: number,
+  messages: readonly (string | Buffer)[],
+  host = '127.0.0.1',
+): Promise<void> {
   const s = createSocket('udp4')
   for (const m of messages) await new Promise<void>((r, j) => s.send(m, port, host, (e) => (e ? j(e) : r())))
   s.close()

@@ -44,6 +44,7 @@ import {
   str,
 } from '../../core/spec.ts'
 import { portField } from '../netcat.ts'
+import { resolveBindAddress } from '../util/bind.ts'
 import { buildTlsServerOptions, tlsServerFields } from '../util/tls-server.ts'
 import { createBlobHandler, createCoreBlobHandler } from './blob-handler.ts'
 import {
@@ -492,8 +493,9 @@ export const spec = defineSource({
     ctx.metrics.register(source.counter)
     let server: Server | undefined
     return {
-      start() {
+      async start() {
         source.counter.start()
+        const host = await resolveBindAddress(cfg.bind)
         const onRequest = (req: IncomingMessage, res: ServerResponse) => source.onRequest(req, res)
         const opts = cfg.jetty.maxHeaderSize === undefined ? {} : { maxHeaderSize: cfg.jetty.maxHeaderSize }
         const s: Server =
@@ -516,7 +518,7 @@ export const spec = defineSource({
           s.once('error', (e) =>
             reject(new Error(`cannot listen on ${cfg.bind}:${cfg.port}: ${describeError(e)}`)),
           )
-          s.listen({ host: cfg.bind, port: cfg.port }, () => {
+          s.listen({ host, port: cfg.port }, () => {
             s.removeAllListeners('error')
             s.on('error', (e) => ctx.logger.error({ error: describeError(e) }, 'HTTP source listener error'))
             server = s

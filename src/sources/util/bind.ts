@@ -13,6 +13,8 @@ export async function resolveBindAddress(host: string): Promise<string> {
   try {
     return (await lookup(host, { order: 'ipv4first' })).address
   } catch (e) {
-    throw new Error(`cannot resolve bind address '${host}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    throw new Error(
+      `cannot resolve bind address '${host}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    )
   }
 }

@@ -27,6 +27,7 @@ import type { Event } from '../../core/event.ts'
 import { RateLimitedLog } from '../../core/rate-limited-log.ts'
 import { sleep } from '../../core/runners.ts'
 import { type FrameSink, SyslogFrameDecoder } from '../../protocols/syslog/framing.ts'
+import { resolveBindAddress } from './bind.ts'
 import { type HostnameResolver, javaIp } from './client-address.ts'
 
 export const DROP_COUNT = 'EventDropCount'
@@ -80,8 +81,9 @@ export class TcpIngest {
     this.#stop = new AbortController()
   }
 
-  /** Listens on host:port; resolves with the bound port. */
-  listen(host: string | undefined, port: number): Promise<number> {
+  /** Listens on host:port (a host name binds its IPv4 address first, as Java does); resolves with the port. */
+  async listen(hostName: string | undefined, port: number): Promise<number> {
+    const host = hostName === undefined ? undefined : await resolveBindAddress(hostName)
     const onSocket = (socket: Socket) => this.#accept(socket)
     const server = this.opts.tls === undefined ? createNetServer(onSocket) : createTlsServer(this.opts.tls)
     if (this.opts.tls !== undefined) {
