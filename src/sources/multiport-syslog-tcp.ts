@@ -13,7 +13,8 @@
  * - a port that cannot be bound is retried every 3 s (Flume logs it and never listens on it);
  * - `readBufferBytes` and `numProcessors` are accepted but have no effect (one event loop reads up to
  *   64 KiB at a time);
- * - charsets must be ASCII-compatible (UTF-16/UTF-32 are refused).
+ * - charsets are UTF-8, US-ASCII or single-byte ones (Flume also takes UTF-16 and multi-byte legacy
+ *   charsets, which no syslog sender uses).
  */
 
 import { SourceCounter } from '../core/counters.ts'
@@ -41,7 +42,7 @@ const BIND_RETRY_MS = 3000
 
 function charsetProblem(key: string, name: string): string | undefined {
   return frameCharset(name) === undefined
-    ? `${key}: charset '${name}' is unknown or not ASCII-compatible (syslog needs one: UTF-8, ISO-8859-1, windows-1252, Shift_JIS...)`
+    ? `${key}: charset '${name}' is not supported: use UTF-8, US-ASCII or a single-byte charset (ISO-8859-1, windows-1252, KOI8-R...)`
     : undefined
 }
 

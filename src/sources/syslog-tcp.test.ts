@@ -302,7 +302,7 @@ describe('multiport_syslogtcp source', () => {
     const ch = await memoryChannel('c1')
     await assert.rejects(
       buildSource(multiportSpec, { ports: '1', 'charset.default': 'UTF-16' }, [ch]),
-      /not ASCII-compatible/,
+      /is not supported: use UTF-8/,
     )
   })
 })

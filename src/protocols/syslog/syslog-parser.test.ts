@@ -122,12 +122,22 @@ describe('SyslogParser (multiport_syslogtcp)', () => {
     )
   })
 
-  it('refuses charsets that are not ASCII-compatible', () => {
+  it('accepts UTF-8, US-ASCII and single-byte charsets only', () => {
     assert.equal(frameCharset('UTF-16'), undefined)
     assert.equal(frameCharset('utf-32le'), undefined)
     assert.equal(frameCharset('no-such-charset'), undefined)
-    assert.ok(frameCharset('Shift_JIS'))
+    assert.equal(frameCharset('Shift_JIS'), undefined)
     assert.ok(frameCharset('windows-1252'))
+    assert.ok(frameCharset('KOI8-R'))
+  })
+
+  it('counts positions in Java chars: a multi-byte char inside the fixed 15-char RFC 3164 window', () => {
+    // Flume takes 15 chars for the stamp, then skips one: with "é" (2 bytes) at the 15th position the
+    // hostname starts at the right char only when counting chars, not bytes.
+    const r = parse('<13>Jun 5 10:00:00é host msg')
+    assert.equal(r.headers.host, 'host')
+    assert.equal(r.body, 'msg')
+    assert.equal(parse('<13>1 - hôst mèssage ☃', 'hostname').body, 'hôst mèssage ☃')
   })
 
   it('adds Incomplete only to frames that parsed', () => {

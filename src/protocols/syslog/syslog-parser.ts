@@ -28,19 +28,20 @@
 import { isAscii, isUtf8 } from 'node:buffer'
 import { type KeepFields, keptPrefix } from './keep-fields.ts'
 import { STATUS_INCOMPLETE, STATUS_INVALID, SYSLOG_STATUS } from './syslog-utils.ts'
-import { monthIndex, parseRfc5424Timestamp, resolveYearlessTime } from './timestamp.ts'
+import { monthIndex, resolveYearlessTime } from './timestamp.ts'
 
 const RFC3164_LEN = 15
 
 /**
- * A charset frames are read in (multiport's `charset.default` / `charset.port.<port>`). Only charsets in
- * which ASCII bytes always mean ASCII characters at character boundaries are accepted (UTF-8, the
- * single-byte charsets, the EUC family, Shift_JIS, GBK, Big5...): the layout is found on the bytes, and
- * the message bytes are kept as they are, which is what decoding and re-encoding valid input gives.
+ * A charset frames are read in (multiport's `charset.default` / `charset.port.<port>`): UTF-8, US-ASCII
+ * or a single-byte charset (ISO-8859-x, windows-125x, KOI8-R...). The message bytes are kept as they
+ * are, which is what Flume's decoding and re-encoding gives for valid input.
  */
 export interface FrameCharset {
   /** The name as configured. */
   readonly name: string
+  /** One byte per char (ISO-8859-x, windows-125x...): positions in chars are positions in bytes. */
+  readonly singleByte: boolean
   /** Whether Java's decoder (malformed/unmappable input reported) would accept the bytes. */
   isValid(bytes: Buffer): boolean
   decode(bytes: Buffer): string
@@ -48,6 +49,7 @@ export interface FrameCharset {
 
 const UTF8: FrameCharset = {
   name: 'UTF-8',
+  singleByte: false,
   isValid: (b) => isAscii(b) || isUtf8(b),
   decode: (b) => b.toString('utf8'),
 }
@@ -57,11 +59,16 @@ export function frameCharset(javaName: string): FrameCharset | undefined {
   const n = javaName.trim().toLowerCase().replace(/_/g, '-')
   if (n === 'utf-8' || n === 'utf8') return { ...UTF8, name: javaName }
   if (n === 'us-ascii' || n === 'ascii') {
-    return { name: javaName, isValid: (b) => isAscii(b), decode: (b) => b.toString('latin1') }
+    return {
+      name: javaName,
+      singleByte: true,
+      isValid: (b) => isAscii(b),
+      decode: (b) => b.toString('latin1'),
+    }
   }
   if (n === 'iso-8859-1' || n === 'iso8859-1' || n === 'latin1' || n === 'iso-latin-1') {
     // Every byte is a character; WHATWG's "iso-8859-1" label would mean windows-1252, so not TextDecoder.
-    return { name: javaName, isValid: () => true, decode: (b) => b.toString('latin1') }
+    return { name: javaName, singleByte: true, isValid: () => true, decode: (b) => b.toString('latin1') }
   }
   let fatal: InstanceType<typeof TextDecoder>
   let lenient: InstanceType<typeof TextDecoder>
@@ -79,8 +86,13 @@ export function frameCharset(javaName: string): FrameCharset | undefined {
     return undefined
   }
   if (/^utf-?(16|32)/.test(n) || n === 'utf-7') return undefined
+  // Multi-byte legacy charsets (Shift_JIS, EUC-*, GBK, Big5) would need Java's char positions in bytes,
+  // which Node cannot encode back: single-byte charsets only, besides UTF-8.
+  const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
+  if (lenient.decode(all).length !== 256) return undefined
   return {
     name: javaName,
+    singleByte: true,
     isValid(b) {
       if (isAscii(b)) return true
       try {
@@ -95,6 +107,21 @@ export function frameCharset(javaName: string): FrameCharset | undefined {
 }
 
 export const UTF8_CHARSET: FrameCharset = UTF8
+
+interface Layout {
+  readonly priority: string
+  readonly pri: number
+  readonly version: string | undefined
+  readonly ts: number
+  readonly tsText: string
+  readonly hostStart: number
+  readonly hostEnd: number
+}
+
+function invalid(frame: Buffer, headers: Record<string, string>): Buffer {
+  headers[SYSLOG_STATUS] = STATUS_INVALID
+  return frame
+}
 
 export interface SyslogParserOptions {
   readonly keepFields: KeepFields
@@ -121,18 +148,10 @@ export class SyslogParser {
   }
 
   /**
-   * Parses one non-empty frame that is valid in its charset, given as its latin1 view `text` (one char
-   * per byte; the layout is ASCII, so char offsets are byte offsets). Writes headers and returns the body,
-   * or returns undefined when the frame does not fit the layout (the caller then builds the Invalid event).
-   * `decode` turns a byte range of the frame into text for the `host` header.
+   * Finds the layout in `text`, the frame as Java sees it (char positions count UTF-16 units, as Java's
+   * String does). Undefined when the frame does not fit (Flume's IllegalArgumentException).
    */
-  parse(
-    frame: Buffer,
-    text: string,
-    incomplete: boolean,
-    headers: Record<string, string>,
-    decode: (bytes: Buffer) => string,
-  ): Buffer | undefined {
+  #layout(text: string): Layout | undefined {
     const len = text.length
     if (text.charCodeAt(0) !== 0x3c) return undefined
     const end = text.indexOf('>')
@@ -172,28 +191,14 @@ export class SyslogParser {
     }
     const sp = text.indexOf(' ', cur)
     if (sp < 0) return undefined
-    const hostBytes = frame.subarray(cur, sp)
-    const k = this.#keep
-    let body = frame
-    if (len > sp + 1 && !k.all) {
-      const msg = frame.subarray(sp + 1)
-      const prefix = keptPrefix(k, priority, version, tsText, text.slice(cur, sp))
-      body = prefix.length === 0 ? msg : Buffer.concat([Buffer.from(prefix, 'latin1'), msg])
-    }
-    headers.Priority = priority
-    headers.Facility = String(Math.trunc(pri / 8))
-    headers.Severity = String(pri % 8)
-    if (version !== undefined) headers.Version = version
-    headers.timestamp = String(ts)
-    headers.host = decode(hostBytes)
-    if (incomplete) headers[SYSLOG_STATUS] = STATUS_INCOMPLETE
-    return body
+    return { priority, pri, version, ts, tsText, hostStart: cur, hostEnd: sp }
   }
 
   /**
-   * Parses one non-empty frame read in `charset`: writes the headers into `headers` and returns the body.
-   * Returns with `flume.syslog.status=Invalid` as the only parsed header when the frame is not valid in the
-   * charset or does not fit the layout (check `headers` to count read failures, as Flume does).
+   * Parses one non-empty frame read in `charset`: writes the headers into `headers` and returns the body
+   * (sharing memory with the frame when nothing is kept in front of it). Returns with
+   * `flume.syslog.status=Invalid` as the only parsed header when the frame is not valid in the charset or
+   * does not fit the layout (check `headers` to count read failures, as Flume does).
    */
   parseFrame(
     frame: Buffer,
@@ -201,12 +206,34 @@ export class SyslogParser {
     headers: Record<string, string>,
     charset: FrameCharset = UTF8,
   ): Buffer {
-    if (charset.isValid(frame)) {
-      const body = this.parse(frame, frame.toString('latin1'), incomplete, headers, charset.decode)
-      if (body !== undefined) return body
+    if (!charset.isValid(frame)) return invalid(frame, headers)
+    // One char per byte for ASCII and single-byte charsets: work on the latin1 view, whose chars are the
+    // bytes (the layout is ASCII; host and kept fields are decoded or copied byte for byte). UTF-8 text
+    // with non-ASCII chars is decoded so that positions are Java's.
+    const byteView = charset.singleByte || isAscii(frame)
+    const text = byteView ? frame.toString('latin1') : frame.toString('utf8')
+    const l = this.#layout(text)
+    if (l === undefined) return invalid(frame, headers)
+    const len = text.length
+    const k = this.#keep
+    let body = frame
+    if (len > l.hostEnd + 1 && !k.all) {
+      const start = byteView ? l.hostEnd + 1 : Buffer.byteLength(text.slice(0, l.hostEnd + 1), 'utf8')
+      const msg = frame.subarray(start)
+      const prefix = keptPrefix(k, l.priority, l.version, l.tsText, text.slice(l.hostStart, l.hostEnd))
+      body =
+        prefix.length === 0 ? msg : Buffer.concat([Buffer.from(prefix, byteView ? 'latin1' : 'utf8'), msg])
     }
-    headers[SYSLOG_STATUS] = STATUS_INVALID
-    return frame
+    headers.Priority = l.priority
+    headers.Facility = String(Math.trunc(l.pri / 8))
+    headers.Severity = String(l.pri % 8)
+    if (l.version !== undefined) headers.Version = l.version
+    headers.timestamp = String(l.ts)
+    headers.host = byteView
+      ? charset.decode(frame.subarray(l.hostStart, l.hostEnd))
+      : text.slice(l.hostStart, l.hostEnd)
+    if (incomplete) headers[SYSLOG_STATUS] = STATUS_INCOMPLETE
+    return body
   }
 
   #rfc3164(stamp: string): number {
@@ -222,32 +249,56 @@ export class SyslogParser {
   }
 }
 
+/** Joda's `yyyy-MM-dd'T'HH:mm:ss` parse of the first 19 chars: years of 1–9 digits, other fields 1–2. */
+const JODA_PREFIX = /^([+-]?\d{1,9})-(\d{1,2})-(\d{1,2})T(\d{1,2}):(\d{1,2}):(\d{1,2})$/
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+function jodaPrefix(text: string): number | undefined {
+  const m = JODA_PREFIX.exec(text)
+  if (m === null) return undefined
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number]
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+  const dim = mo === 2 && leap ? 29 : (DAYS[mo - 1] ?? 0)
+  if (mo < 1 || mo > 12 || d < 1 || d > dim || h > 23 || mi > 59 || s > 59) return undefined
+  const t = new Date(Date.UTC(2000, mo - 1, d, h, mi, s)).setUTCFullYear(y)
+  return Number.isNaN(t) ? undefined : t
+}
+
 /**
- * Flume's parseRfc5424Date: at least 20 chars; `yyyy-MM-ddTHH:mm:ss` in UTC, an optional fraction
- * (decimal, to ms), then `Z`, `±HH:MM`, or any other char (no offset). Stricter where Flume would crash.
+ * Flume's parseRfc5424Date, exactly, where it returns: the first 19 chars through Joda in UTC, then an
+ * optional fraction (decimal, scaled to ms), then `Z`, `±HH:MM` (anything after it ignored), or any other
+ * char (no offset). Where Flume throws something other than IllegalArgumentException (an invalid date in
+ * the first 19 chars, a fraction with nothing after it), its multiport handler loses the rest of the read;
+ * flumen answers undefined (an Invalid event) for the first and reads the second as UTC.
  */
 function rfc5424(s: string): number | undefined {
   if (s.length <= 19) return undefined
+  let ts = jodaPrefix(s.slice(0, 19))
+  if (ts === undefined) return undefined
   let i = 19
   if (s.charCodeAt(i) === 0x2e) {
     i++
+    if (i >= s.length) return undefined
     const start = i
     while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++
-    if (i === start) return undefined
+    const n = i - start
+    if (n === 0 || n > 18) return undefined
+    let ms = Number(s.slice(start, i))
+    if (n > 3) ms = Math.trunc(ms / 10 ** (n - 3))
+    else if (n < 3) ms *= 10 ** (3 - n)
+    ts += ms
+    if (i === s.length) return ts
   }
-  const base = s.slice(0, i)
-  if (i === s.length) return parseRfc5424Timestamp(base, 'utc')
   const tz = s.charCodeAt(i)
-  if (tz === 0x5a) return parseRfc5424Timestamp(`${base}Z`, 'utc')
   if (tz === 0x2b || tz === 0x2d) {
     if (s.length <= i + 5) return undefined
-    const off = s.slice(i, i + 6)
-    if (!/^[+-]\d\d:\d\d$/.test(off)) return undefined
-    // Flume compat: anything after the offset is ignored.
-    return parseRfc5424Timestamp(base + off, 'utc')
+    const off = s.slice(i + 1, i + 6)
+    if (!/^\d\d:\d\d$/.test(off)) return undefined
+    const minutes = Number(off.slice(0, 2)) * 60 + Number(off.slice(3, 5))
+    return ts - (tz === 0x2b ? 1 : -1) * minutes * 60_000
   }
-  // Flume compat: an unknown char where the zone goes means no offset (UTC).
-  return parseRfc5424Timestamp(base, 'utc')
+  // `Z`, or (Flume compat) any other char where the zone goes: no offset.
+  return ts
 }
 
 export { STATUS_INVALID, SYSLOG_STATUS }

@@ -28,6 +28,7 @@
  */
 
 import { isAscii, isUtf8 } from 'node:buffer'
+import { javaUtf8Decode } from './java-utf8.ts'
 import { type KeepFields, keptPrefix } from './keep-fields.ts'
 import { parseRfc3164Timestamp, parseRfc5424Timestamp } from './timestamp.ts'
 
@@ -77,9 +78,9 @@ function priValue(b: Buffer, end: number): number {
   return v
 }
 
-/** UTF-8 body bytes as Java's decode/encode round trip produces them. */
+/** UTF-8 body bytes as Java's decode/encode round trip produces them (malformed input → U+FFFD). */
 function utf8Body(b: Buffer): Buffer {
-  return isAscii(b) || isUtf8(b) ? b : Buffer.from(b.toString('utf8'), 'utf8')
+  return isAscii(b) || isUtf8(b) ? b : Buffer.from(javaUtf8Decode(b), 'utf8')
 }
 
 export interface SyslogUtilsOptions {
