@@ -138,9 +138,19 @@ function javaParseInt(s: string): number | undefined {
 /** `MMM d HH:mm:ss` (Joda, after the first double space became one) → parts, or undefined. */
 const RFC3164 = /^([A-Za-z]{3}) (\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})$/
 
+const DECIMAL = Array.from({ length: 1000 }, (_, i) => String(i))
+const decimal = (n: number): string => (n >= 0 && n < 1000 ? (DECIMAL[n] as string) : String(n))
+
 export class SyslogParser {
   readonly #keep: KeepFields
   readonly #now: () => number
+  // One-entry caches (see SyslogUtilsParser): events in a channel share these strings.
+  #lastHost = ''
+  #lastStamp = ''
+  #lastStampAt = 0
+  #lastStampValue = 0
+  #lastTs = Number.NaN
+  #lastTsText = ''
 
   constructor(opts: SyslogParserOptions) {
     this.#keep = opts.keepFields
@@ -178,15 +188,28 @@ export class SyslogParser {
     } else if (c >= 0x41 && c <= 0x5a) {
       if (len <= cur + RFC3164_LEN) return undefined
       tsText = text.slice(cur, cur + RFC3164_LEN)
-      ts = this.#rfc3164(tsText)
+      const now = this.#now()
+      if (tsText === this.#lastStamp && now - this.#lastStampAt < 1000) ts = this.#lastStampValue
+      else {
+        ts = this.#rfc3164(tsText, now)
+        this.#lastStamp = tsText
+        this.#lastStampAt = now
+        this.#lastStampValue = ts
+      }
       cur += RFC3164_LEN + 1
     } else {
       const sp = text.indexOf(' ', cur)
       if (sp < 0) return undefined
       tsText = text.slice(cur, sp)
-      const t = rfc5424(tsText)
-      if (t === undefined) return undefined
-      ts = t
+      if (tsText === this.#lastStamp && this.#lastStampAt === -1) ts = this.#lastStampValue
+      else {
+        const t = rfc5424(tsText)
+        if (t === undefined) return undefined
+        ts = t
+        this.#lastStamp = tsText
+        this.#lastStampAt = -1
+        this.#lastStampValue = t
+      }
       cur = sp + 1
     }
     const sp = text.indexOf(' ', cur)
@@ -224,23 +247,29 @@ export class SyslogParser {
       body =
         prefix.length === 0 ? msg : Buffer.concat([Buffer.from(prefix, byteView ? 'latin1' : 'utf8'), msg])
     }
-    headers.Priority = l.priority
-    headers.Facility = String(Math.trunc(l.pri / 8))
-    headers.Severity = String(l.pri % 8)
+    headers.Priority = l.priority === decimal(l.pri) ? decimal(l.pri) : l.priority
+    headers.Facility = decimal(Math.trunc(l.pri / 8))
+    headers.Severity = decimal(l.pri % 8)
     if (l.version !== undefined) headers.Version = l.version
-    headers.timestamp = String(l.ts)
-    headers.host = byteView
+    if (l.ts !== this.#lastTs) {
+      this.#lastTs = l.ts
+      this.#lastTsText = String(l.ts)
+    }
+    headers.timestamp = this.#lastTsText
+    let host = byteView
       ? charset.decode(frame.subarray(l.hostStart, l.hostEnd))
       : text.slice(l.hostStart, l.hostEnd)
+    if (host === this.#lastHost) host = this.#lastHost
+    else this.#lastHost = host
+    headers.host = host
     if (incomplete) headers[SYSLOG_STATUS] = STATUS_INCOMPLETE
     return body
   }
 
-  #rfc3164(stamp: string): number {
+  #rfc3164(stamp: string, now: number): number {
     // Flume compat: the 15 chars are taken as they are (a single-space day leaves the trailing space in and
     // fails to parse); the first double space is collapsed before parsing, in UTC.
     const m = RFC3164.exec(stamp.replace('  ', ' '))
-    const now = this.#now()
     if (m === null) return now
     const m0 = monthIndex(m[1] as string)
     if (m0 === undefined) return now

@@ -40,8 +40,9 @@ export const STATUS_INCOMPLETE = 'Incomplete'
 const WS = '[ \\t\\n\\x0B\\f\\r]'
 const HOST = '[A-Za-z0-9_][A-Za-z0-9_.@-]*'
 // Java's `.` without DOTALL: anything but \n and \r here (U+0085, U+2028, U+2029 are checked on the bytes,
-// because the regex runs on the latin1 view of the frame, where one char is one byte).
-const REST = '([^\\n\\r]*)$'
+// because the regex runs on the latin1 view of the frame, where one char is one byte). A lookahead, so the
+// match ends where the message starts and the message itself is not copied into a string.
+const REST = '(?=[^\\n\\r]*$)'
 
 const RFC5424 = new RegExp(
   `^<(\\d{1,3})>(\\d?)${WS}?(?:(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?(?:[+-]\\d{2}:\\d{2}|Z)?)|-)${WS}(?:(${HOST})|-)${WS}${REST}`,
@@ -83,6 +84,9 @@ function utf8Body(b: Buffer): Buffer {
   return isAscii(b) || isUtf8(b) ? b : Buffer.from(javaUtf8Decode(b), 'utf8')
 }
 
+/** Header values for every PRI 0–999, so parsing allocates no string for them. */
+const DECIMAL = Array.from({ length: 1000 }, (_, i) => String(i))
+
 export interface SyslogUtilsOptions {
   readonly keepFields: KeepFields
   /** The receiver's clock, for the RFC 3164 year (tests pass a fixed one). */
@@ -92,6 +96,12 @@ export interface SyslogUtilsOptions {
 export class SyslogUtilsParser {
   readonly #keep: KeepFields
   readonly #now: () => number
+  // One-entry caches: consecutive messages usually share their host and their second, so events in a
+  // channel share these strings instead of each holding a copy.
+  #lastHost = ''
+  #lastStamp = ''
+  #lastStampAt = 0
+  #lastStampValue: string | undefined
 
   constructor(opts: SyslogUtilsOptions) {
     this.#keep = opts.keepFields
@@ -111,8 +121,8 @@ export class SyslogUtilsParser {
       return frame
     }
     const pri = priValue(frame, pl)
-    headers.Facility = String((pri / 8) | 0)
-    headers.Severity = String(pri % 8)
+    headers.Facility = DECIMAL[(pri / 8) | 0] as string
+    headers.Severity = DECIMAL[pri % 8] as string
     const text = frame.toString('latin1')
     let body = frame
     let rfc5424 = true
@@ -122,26 +132,29 @@ export class SyslogUtilsParser {
       m = RFC3164.exec(text)
     }
     if (m !== null) {
-      const rest = m[5] as string
-      const bodyStart = text.length - rest.length
+      const bodyStart = (m[0] as string).length
       if (isAscii(frame.subarray(bodyStart)) || !hasUnicodeLineTerminator(frame, bodyStart)) {
-        const priority = m[1] as string
+        const digits = m[1] as string
+        // The PRI as written ("013" stays "013").
+        const priority = digits.length === (DECIMAL[pri] as string).length ? (DECIMAL[pri] as string) : digits
         const version = m[2]
         const stamp = m[3]
-        const host = m[4]
+        let host = m[4]
         headers.priority = priority
         if (version !== undefined && version.length > 0) headers.version = version
         if (stamp !== undefined) {
-          const t = rfc5424
-            ? parseRfc5424Timestamp(stamp, 'local')
-            : parseRfc3164Timestamp(stamp, 'local', this.#now())
-          if (t !== undefined) headers.timestamp = String(t)
+          const t = this.#timestamp(stamp, rfc5424)
+          if (t !== undefined) headers.timestamp = t
         }
-        if (host !== undefined && host.length > 0) headers.host = host
+        if (host !== undefined && host.length > 0) {
+          if (host === this.#lastHost) host = this.#lastHost
+          else this.#lastHost = host
+          headers.host = host
+        }
         const k = this.#keep
         if (!k.all) {
           const prefix = keptPrefix(k, priority, version, stamp ?? '-', host ?? '-')
-          if (prefix.length + rest.length > 0) {
+          if (prefix.length + frame.length - bodyStart > 0) {
             const msg = utf8Body(frame.subarray(bodyStart))
             body = prefix.length === 0 ? msg : Buffer.concat([Buffer.from(prefix, 'latin1'), msg])
           }
@@ -150,5 +163,16 @@ export class SyslogUtilsParser {
     }
     if (incomplete) headers[SYSLOG_STATUS] = STATUS_INCOMPLETE
     return body
+  }
+
+  #timestamp(stamp: string, rfc5424: boolean): string | undefined {
+    const now = rfc5424 ? 0 : this.#now()
+    // An RFC 3164 stamp's year depends on the clock: reuse a cached value for one second only.
+    if (stamp === this.#lastStamp && (rfc5424 || now - this.#lastStampAt < 1000)) return this.#lastStampValue
+    const t = rfc5424 ? parseRfc5424Timestamp(stamp, 'local') : parseRfc3164Timestamp(stamp, 'local', now)
+    this.#lastStamp = stamp
+    this.#lastStampAt = now
+    this.#lastStampValue = t === undefined ? undefined : String(t)
+    return this.#lastStampValue
   }
 }
