@@ -1,6 +1,6 @@
 /**
- * The explicit component registry: one static list per kind. Each spec registers under its Flume alias
- * (case-insensitive), any extra aliases, and its fully-qualified Flume class names (exact match), so
+ * The explicit component registry: one static table of every built-in type. Each answers to its Flume
+ * alias (case-insensitive), any extra aliases, and its fully-qualified Flume class names (exact match), so
  * `memory` and `org.apache.flume.channel.MemoryChannel` resolve to the same component.
  *
  * Custom components: a `type` that is a module path (`./my-sink.js`, `/opt/x/y.js`, `file:...`) or an npm
@@ -10,66 +10,177 @@
 
 import { isAbsolute, resolve as resolvePath } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import * as memoryChannel from './channels/memory.ts'
 import type { AnySpec, SpecKind, SpecOf } from './core/spec.ts'
-import * as hostInterceptor from './interceptors/host.ts'
-import * as staticInterceptor from './interceptors/static.ts'
-import * as timestampInterceptor from './interceptors/timestamp.ts'
-import * as uuidInterceptor from './interceptors/uuid.ts'
-import * as loadBalancingSelector from './selectors/load-balancing.ts'
-import * as multiplexingSelector from './selectors/multiplexing.ts'
-import * as replicatingSelector from './selectors/replicating.ts'
-import * as headerAndTextSerializer from './serializers/header-and-text.ts'
-import * as textSerializer from './serializers/text.ts'
-import * as defaultProcessor from './sink-processors/default.ts'
-import * as failoverProcessor from './sink-processors/failover.ts'
-import * as loadBalanceProcessor from './sink-processors/load-balance.ts'
-import * as fileRollSink from './sinks/file-roll.ts'
-import * as loggerSink from './sinks/logger.ts'
-import * as nullSink from './sinks/null.ts'
-import * as execSource from './sources/exec.ts'
-import * as httpSource from './sources/http/index.ts'
-import * as multiportSyslogTcpSource from './sources/multiport-syslog-tcp.ts'
-import * as netcatSource from './sources/netcat.ts'
-import * as netcatUdpSource from './sources/netcatudp.ts'
-import * as seqSource from './sources/seq.ts'
-import * as stressSource from './sources/stress.ts'
-import * as syslogTcpSource from './sources/syslog-tcp.ts'
-import * as syslogUdpSource from './sources/syslog-udp.ts'
 
-export const builtinSpecs: readonly AnySpec[] = [
+/**
+ * One built-in component type: the names it answers to and how to load its module. Modules are imported
+ * only when a configuration uses them, so an agent pays (in start-up time and memory) only for the
+ * components it runs. `registry.test.ts` checks that every entry's names match its spec.
+ */
+export interface RegistryEntry {
+  readonly kind: SpecKind
+  /** The Flume alias first, then any other aliases (all matched case-insensitively). */
+  readonly names: readonly string[]
+  /** Fully qualified Flume class names (matched exactly). */
+  readonly classNames: readonly string[]
+  readonly load: () => Promise<AnySpec>
+}
+
+const e = (
+  kind: SpecKind,
+  names: readonly string[],
+  classNames: readonly string[],
+  load: () => Promise<{ spec: AnySpec }>,
+): RegistryEntry => ({ kind, names, classNames, load: async () => (await load()).spec })
+
+export const builtinEntries: readonly RegistryEntry[] = [
   // sources
-  seqSource.spec,
-  stressSource.spec,
-  netcatSource.spec,
-  netcatUdpSource.spec,
-  execSource.spec,
-  syslogTcpSource.spec,
-  syslogUdpSource.spec,
-  multiportSyslogTcpSource.spec,
-  httpSource.spec,
+  e('source', ['seq'], ['org.apache.flume.source.SequenceGeneratorSource'], () => import('./sources/seq.ts')),
+  e(
+    'source',
+    ['org.apache.flume.source.StressSource', 'stress'],
+    ['org.apache.flume.source.StressSource'],
+    () => import('./sources/stress.ts'),
+  ),
+  e('source', ['netcat'], ['org.apache.flume.source.NetcatSource'], () => import('./sources/netcat.ts')),
+  e(
+    'source',
+    ['netcatudp'],
+    ['org.apache.flume.source.NetcatUdpSource'],
+    () => import('./sources/netcatudp.ts'),
+  ),
+  e('source', ['exec'], ['org.apache.flume.source.ExecSource'], () => import('./sources/exec.ts')),
+  e(
+    'source',
+    ['syslogtcp'],
+    ['org.apache.flume.source.SyslogTcpSource'],
+    () => import('./sources/syslog-tcp.ts'),
+  ),
+  e(
+    'source',
+    ['syslogudp'],
+    ['org.apache.flume.source.SyslogUDPSource'],
+    () => import('./sources/syslog-udp.ts'),
+  ),
+  e(
+    'source',
+    ['multiport_syslogtcp'],
+    ['org.apache.flume.source.MultiportSyslogTCPSource'],
+    () => import('./sources/multiport-syslog-tcp.ts'),
+  ),
+  e('source', ['http'], ['org.apache.flume.source.http.HTTPSource'], () => import('./sources/http/index.ts')),
   // channels
-  memoryChannel.spec,
+  e('channel', ['memory'], ['org.apache.flume.channel.MemoryChannel'], () => import('./channels/memory.ts')),
   // sinks
-  loggerSink.spec,
-  nullSink.spec,
-  fileRollSink.spec,
-  // selectors
-  replicatingSelector.spec,
-  multiplexingSelector.spec,
-  loadBalancingSelector.spec,
+  e('sink', ['logger'], ['org.apache.flume.sink.LoggerSink'], () => import('./sinks/logger.ts')),
+  e('sink', ['null'], ['org.apache.flume.sink.NullSink'], () => import('./sinks/null.ts')),
+  e('sink', ['file_roll'], ['org.apache.flume.sink.RollingFileSink'], () => import('./sinks/file-roll.ts')),
+  // channel selectors
+  e(
+    'selector',
+    ['replicating'],
+    ['org.apache.flume.channel.ReplicatingChannelSelector'],
+    () => import('./selectors/replicating.ts'),
+  ),
+  e(
+    'selector',
+    ['multiplexing'],
+    ['org.apache.flume.channel.MultiplexingChannelSelector'],
+    () => import('./selectors/multiplexing.ts'),
+  ),
+  e(
+    'selector',
+    ['load_balancing'],
+    ['org.apache.flume.channel.LoadBalancingChannelSelector'],
+    () => import('./selectors/load-balancing.ts'),
+  ),
   // sink processors
-  defaultProcessor.spec,
-  failoverProcessor.spec,
-  loadBalanceProcessor.spec,
+  e(
+    'sinkProcessor',
+    ['default'],
+    ['org.apache.flume.sink.DefaultSinkProcessor'],
+    () => import('./sink-processors/default.ts'),
+  ),
+  e(
+    'sinkProcessor',
+    ['failover'],
+    ['org.apache.flume.sink.FailoverSinkProcessor'],
+    () => import('./sink-processors/failover.ts'),
+  ),
+  e(
+    'sinkProcessor',
+    ['load_balance'],
+    ['org.apache.flume.sink.LoadBalancingSinkProcessor'],
+    () => import('./sink-processors/load-balance.ts'),
+  ),
   // interceptors
-  timestampInterceptor.spec,
-  hostInterceptor.spec,
-  staticInterceptor.spec,
-  uuidInterceptor.spec,
-  // serializers
-  textSerializer.spec,
-  headerAndTextSerializer.spec,
+  e(
+    'interceptor',
+    ['timestamp'],
+    ['org.apache.flume.interceptor.TimestampInterceptor$Builder'],
+    () => import('./interceptors/timestamp.ts'),
+  ),
+  e(
+    'interceptor',
+    ['host'],
+    ['org.apache.flume.interceptor.HostInterceptor$Builder'],
+    () => import('./interceptors/host.ts'),
+  ),
+  e(
+    'interceptor',
+    ['static'],
+    ['org.apache.flume.interceptor.StaticInterceptor$Builder'],
+    () => import('./interceptors/static.ts'),
+  ),
+  e(
+    'interceptor',
+    ['uuid'],
+    ['org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder'],
+    () => import('./interceptors/uuid.ts'),
+  ),
+  e(
+    'interceptor',
+    ['remove_header'],
+    ['org.apache.flume.interceptor.RemoveHeaderInterceptor$Builder'],
+    () => import('./interceptors/remove-header.ts'),
+  ),
+  e(
+    'interceptor',
+    ['search_replace'],
+    ['org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder'],
+    () => import('./interceptors/search-replace.ts'),
+  ),
+  e(
+    'interceptor',
+    ['regex_filter'],
+    ['org.apache.flume.interceptor.RegexFilteringInterceptor$Builder'],
+    () => import('./interceptors/regex-filter.ts'),
+  ),
+  e(
+    'interceptor',
+    ['regex_extractor'],
+    ['org.apache.flume.interceptor.RegexExtractorInterceptor$Builder'],
+    () => import('./interceptors/regex-extractor.ts'),
+  ),
+  // event serializers
+  e(
+    'serializer',
+    ['text'],
+    ['org.apache.flume.serialization.BodyTextEventSerializer$Builder'],
+    () => import('./serializers/text.ts'),
+  ),
+  e(
+    'serializer',
+    ['header_and_text'],
+    ['org.apache.flume.serialization.HeaderAndBodyTextEventSerializer$Builder'],
+    () => import('./serializers/header-and-text.ts'),
+  ),
+  e(
+    'serializer',
+    ['avro_event'],
+    ['org.apache.flume.serialization.FlumeEventAvroEventSerializer$Builder'],
+    () => import('./serializers/avro-event.ts'),
+  ),
 ]
 
 /**
@@ -117,34 +228,83 @@ export const knownUnsupported: ReadonlyMap<SpecKind, ReadonlyMap<string, string>
 ])
 
 export class Registry {
-  readonly #byKind = new Map<SpecKind, Map<string, AnySpec>>()
-  readonly #all: AnySpec[] = []
+  readonly #entries = new Map<SpecKind, Map<string, RegistryEntry>>()
+  readonly #loaded = new Map<RegistryEntry, AnySpec>()
+  readonly #all: RegistryEntry[] = []
 
-  constructor(specs: readonly AnySpec[] = builtinSpecs) {
+  /** `specs` are registered as already-loaded entries (tests, embedding applications). */
+  constructor(entries: readonly RegistryEntry[] = builtinEntries, specs: readonly AnySpec[] = []) {
+    for (const en of entries) this.#add(en)
     for (const s of specs) this.register(s)
   }
 
-  register(spec: AnySpec): void {
-    let m = this.#byKind.get(spec.kind)
+  #add(en: RegistryEntry): void {
+    let m = this.#entries.get(en.kind)
     if (m === undefined) {
       m = new Map()
-      this.#byKind.set(spec.kind, m)
+      this.#entries.set(en.kind, m)
     }
-    for (const alias of [spec.type, ...(spec.aliases ?? [])]) m.set(alias.toLowerCase(), spec)
-    for (const cls of spec.classNames ?? []) m.set(cls, spec)
-    this.#all.push(spec)
+    for (const n of en.names) m.set(n.toLowerCase(), en)
+    for (const c of en.classNames) m.set(c, en)
+    this.#all.push(en)
   }
 
-  /** Looks up a built-in or registered type: alias (any case) or exact class name. */
-  lookup<K extends SpecKind>(kind: K, type: string): SpecOf<K> | undefined {
-    const m = this.#byKind.get(kind)
+  /** Registers a spec that is already loaded (a plugin, a test double). */
+  register(spec: AnySpec): void {
+    const en: RegistryEntry = {
+      kind: spec.kind,
+      names: [spec.type, ...(spec.aliases ?? [])],
+      classNames: spec.classNames ?? [],
+      load: async () => spec,
+    }
+    this.#loaded.set(en, spec)
+    this.#add(en)
+  }
+
+  /** The entry a type names: alias (any case) or exact class name. */
+  find(kind: SpecKind, type: string): RegistryEntry | undefined {
+    const m = this.#entries.get(kind)
     if (m === undefined) return undefined
     const t = type.trim()
-    return (m.get(t) ?? m.get(t.toLowerCase())) as SpecOf<K> | undefined
+    return m.get(t) ?? m.get(t.toLowerCase())
   }
 
-  specs(kind?: SpecKind): AnySpec[] {
-    return kind === undefined ? [...this.#all] : this.#all.filter((s) => s.kind === kind)
+  /** Loads (once) and returns the spec a type names. */
+  async load<K extends SpecKind>(kind: K, type: string): Promise<SpecOf<K> | undefined> {
+    const en = this.find(kind, type)
+    if (en === undefined) return undefined
+    let spec = this.#loaded.get(en)
+    if (spec === undefined) {
+      spec = await en.load()
+      this.#loaded.set(en, spec)
+    }
+    return spec as SpecOf<K>
+  }
+
+  /** The spec a type names if it has been loaded already (see `load`). */
+  lookup<K extends SpecKind>(kind: K, type: string): SpecOf<K> | undefined {
+    const en = this.find(kind, type)
+    return en === undefined ? undefined : (this.#loaded.get(en) as SpecOf<K> | undefined)
+  }
+
+  /** The primary names of a kind's types, for messages. */
+  names(kind: SpecKind): string[] {
+    return this.#all.filter((en) => en.kind === kind).map((en) => en.names[0] as string)
+  }
+
+  entries(): readonly RegistryEntry[] {
+    return this.#all
+  }
+
+  /** Loads every registered spec (documentation, tests). */
+  async loadAll(kind?: SpecKind): Promise<AnySpec[]> {
+    const out: AnySpec[] = []
+    for (const en of this.#all) {
+      if (kind !== undefined && en.kind !== kind) continue
+      const s = await this.load(en.kind, en.names[0] as string)
+      if (s !== undefined) out.push(s)
+    }
+    return out
   }
 }
 

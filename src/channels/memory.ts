@@ -382,7 +382,12 @@ export const spec = defineChannel({
   fields,
   validate(cfg) {
     return cfg.transactionCapacity > cfg.capacity
-      ? [`transactionCapacity (${cfg.transactionCapacity}) cannot be higher than capacity (${cfg.capacity})`]
+      ? [
+          {
+            key: 'transactionCapacity',
+            message: `transactionCapacity (${cfg.transactionCapacity}) cannot be higher than capacity (${cfg.capacity})`,
+          },
+        ]
       : []
   },
   transactionCapacity: (cfg) => cfg.transactionCapacity,

@@ -443,7 +443,7 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
         return undefined
       }
     }
-    const spec = registry.lookup(kind, t)
+    const spec = await registry.load(kind, t)
     if (spec !== undefined) return spec
     const unsupported = knownUnsupported.get(kind)?.get(t.toLowerCase())
     const label = kind === 'sinkProcessor' ? 'sink processor' : kind
@@ -459,10 +459,7 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
         },
       )
     } else {
-      const known = registry
-        .specs(kind)
-        .map((s) => s.type)
-        .join(', ')
+      const known = registry.names(kind).join(', ')
       rep.add(
         'fatal',
         'UNKNOWN_COMPONENT_TYPE',
@@ -515,10 +512,7 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
         const spec = registry.lookup(kind, type)
         if (spec === undefined) {
           failed = true
-          const known = registry
-            .specs(kind)
-            .map((s) => s.type)
-            .join(', ')
+          const known = registry.names(kind).join(', ')
           rep.add('error', 'UNKNOWN_COMPONENT_TYPE', `Unknown ${kind} type '${type}'. Known: ${known}`, {
             path: `${path}.${key}`,
             at: props.get(key),
@@ -532,20 +526,28 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
   }
 
   /** Parses a spec's fields over the given props; returns undefined (error reported) when invalid. */
-  const parseWith = (
+  const parseWith = async (
     spec: AnySpec,
     path: string,
     props: ReadonlyMap<string, PropertyValue>,
     component: string,
     structural: readonly string[],
     structuralPrefixes: readonly string[] = [],
-  ): { config: unknown } | undefined => {
+  ): Promise<{ config: unknown } | undefined> => {
+    // Nested components (serializers) are loaded before the synchronous field parsing needs them.
+    for (const f of Object.values(spec.fields)) {
+      if (f.nested !== undefined)
+        await registry.load(f.nested.kind, props.get(f.nested.key)?.value.trim() || f.nested.default)
+    }
     const consumed = new Set<string>(structural)
     const { r, failed } = reader(path, props, component, consumed)
     const config = parseFields(spec.fields, r)
     if (config === Invalid || failed()) return undefined
     const problems = spec.validate?.(config as never) ?? []
-    for (const msg of problems) r.error(undefined, msg)
+    for (const p of problems) {
+      if (typeof p === 'string') r.error(undefined, p)
+      else r.error(p.key, p.message)
+    }
     if (problems.length > 0) return undefined
     for (const [k, v] of props) {
       if (consumed.has(k) || structuralPrefixes.some((p) => k.startsWith(p))) continue
@@ -578,7 +580,7 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
     const tv = props.get('type') as PropertyValue
     const spec = await resolveType('channel', tv, `${path}.type`, `CHANNEL.${name}`)
     if (spec === undefined) continue
-    const parsed = parseWith(spec, path, props, `CHANNEL.${name}`, ['type'])
+    const parsed = await parseWith(spec, path, props, `CHANNEL.${name}`, ['type'])
     if (parsed === undefined) {
       dropped(`CHANNEL.${name}`, `Channel ${name}`, tv, path)
       continue
@@ -613,7 +615,7 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
       )
       continue
     }
-    const parsed = parseWith(
+    const parsed = await parseWith(
       spec,
       path,
       props,
@@ -633,7 +635,7 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
     let selector: CompiledComponent<SelectorSpec> | undefined
     if (selSpec === undefined) ok = false
     else {
-      const sp = parseWith(selSpec, `${path}.selector`, selectorProps, component, ['type'])
+      const sp = await parseWith(selSpec, `${path}.selector`, selectorProps, component, ['type'])
       if (sp === undefined) ok = false
       else {
         const refs = selSpec.referencedChannels?.(sp.config as never) ?? []
@@ -684,7 +686,7 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
           ok = false
           continue
         }
-        const ip = parseWith(icSpec, `${path}.interceptors.${ic}`, icProps, component, ['type'])
+        const ip = await parseWith(icSpec, `${path}.interceptors.${ic}`, icProps, component, ['type'])
         if (ip === undefined) {
           ok = false
           continue
@@ -772,7 +774,7 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
       )
       continue
     }
-    const parsed = parseWith(spec, path, props, component, ['type', 'channel'])
+    const parsed = await parseWith(spec, path, props, component, ['type', 'channel'])
     let ok = parsed !== undefined
     if (parsed !== undefined && spec.batchSize !== undefined) {
       const bs = spec.batchSize(parsed.config as never)
@@ -837,7 +839,7 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
         })
       }
     }
-    const pp = parseWith(pspec, `${path}.processor`, procProps, component, ['type'])
+    const pp = await parseWith(pspec, `${path}.processor`, procProps, component, ['type'])
     const memberProblems = pp === undefined ? [] : (pspec.validateSinks?.(pp.config as never, kept) ?? [])
     for (const m of memberProblems) rep.add('error', 'CONFIG_ERROR', m, { path, at: pt, component })
     if (pp === undefined || memberProblems.length > 0 || kept.length === 0) {

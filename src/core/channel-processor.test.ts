@@ -129,3 +129,18 @@ describe('ChannelProcessor', () => {
     await assert.rejects(p.processEvent(Event.fromString('3')), ChannelFullError)
   })
 })
+
+describe('header maps', () => {
+  it('store any key, including __proto__ and constructor, and read missing keys as undefined', async () => {
+    const { newHeaders } = await import('./event.ts')
+    const h = newHeaders()
+    const [proto, ctor, str] = ['__proto__', 'constructor', 'toString']
+    assert.equal(h[ctor], undefined)
+    assert.equal(h[str], undefined)
+    h[proto] = 'p'
+    h[ctor] = 'c'
+    assert.deepEqual(Object.keys(h), ['__proto__', 'constructor'])
+    assert.equal(h[proto], 'p')
+    assert.deepEqual(Object.keys(newHeaders({ a: '1', b: '2' })), ['a', 'b'])
+  })
+})

@@ -1,15 +1,22 @@
 /**
  * The unit that travels through an agent: string headers and a byte body, nothing else (Flume's Event).
  *
- * Headers are a null-prototype object: a header literally named `__proto__` or `constructor` must be stored
- * like any other (a plain `{}` would silently drop `__proto__`), and lookups must not see Object.prototype.
+ * Headers must behave like a plain string map: a header literally named `__proto__` or `constructor` is
+ * stored like any other, and a missing header reads as `undefined` (a plain `{}` would drop `__proto__`
+ * and report `constructor` as present). `Object.create(null)` gets that right but makes V8 keep the
+ * object in dictionary mode: measured on Node 24, 192 bytes for an empty header map and slow iteration.
+ * So header maps are instances of a constructor whose prototype has a null prototype and no properties:
+ * the same semantics, fast-mode objects, 32 bytes empty and 56 with three headers.
  * Events keep one fixed shape so V8 keeps property access monomorphic on the hot path.
  */
 
 export type Headers = Record<string, string>
 
+const HeaderMap = function HeaderMap() {} as unknown as new () => Headers
+HeaderMap.prototype = Object.create(null) as object
+
 export function newHeaders(from?: Readonly<Record<string, string>>): Headers {
-  const h = Object.create(null) as Headers
+  const h = new HeaderMap()
   if (from !== undefined) {
     for (const k of Object.keys(from)) h[k] = from[k] as string
   }

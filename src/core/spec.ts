@@ -114,6 +114,8 @@ export interface Field<T> {
   read(r: FieldReader): T | typeof Invalid
   /** Keys (relative) this field consumes, for unknown-key detection. Prefix keys end with `.`. */
   readonly consumes: readonly string[]
+  /** For nested components: what the compiler must load before parsing (see `nested`). */
+  readonly nested?: { readonly kind: SpecKind; readonly key: string; readonly default: string }
 }
 
 export const Invalid: unique symbol = Symbol('invalid')
@@ -344,6 +346,7 @@ export function nested<K extends SpecKind>(opts: {
     defaultText: opts.default,
     required: false,
     consumes: [opts.key, `${opts.key}.`],
+    nested: { kind: opts.kind, key: opts.key, default: opts.default },
     read(r) {
       const typeValue = r.get(opts.key)?.value.trim() || opts.default
       const subProps = r.prefixed(`${opts.key}.`)
@@ -353,7 +356,11 @@ export function nested<K extends SpecKind>(opts: {
       const config = parseFields(s.fields, nestedReader)
       if (config === Invalid) return Invalid
       const errors = s.validate?.(config as never) ?? []
-      for (const e of errors) r.error(opts.key, e)
+      for (const e of errors)
+        r.error(
+          typeof e === 'string' ? opts.key : `${opts.key}.${e.key}`,
+          typeof e === 'string' ? e : e.message,
+        )
       if (errors.length > 0) return Invalid
       return { spec: s as SpecOf<K>, config, props: subProps }
     },
@@ -499,9 +506,12 @@ interface SpecBase<F extends Fields> {
   readonly classNames?: readonly string[]
   readonly summary: string
   readonly fields: F
-  /** Cross-field rules; each string is one error that drops the component. */
-  validate?(cfg: ConfigOf<F>): readonly string[]
+  /** Cross-field rules; each entry is one error that drops the component (optionally naming its key). */
+  validate?(cfg: ConfigOf<F>): readonly Problem[]
 }
+
+/** A cross-field validation error: a message, or a message attached to the property it is about. */
+export type Problem = string | { readonly key: string; readonly message: string }
 
 export interface SourceSpec<F extends Fields = Fields> extends SpecBase<F> {
   readonly kind: 'source'
@@ -570,7 +580,7 @@ export type SpecOf<K extends SpecKind> = Extract<AnySpec, { kind: K }>
 // The define* helpers exist for inference: `cfg` in build/validate is typed from `fields`.
 type Define<S extends AnySpec, F extends Fields> = Omit<S, 'kind' | 'fields' | 'validate'> & {
   fields: F
-  validate?(cfg: ConfigOf<F>): readonly string[]
+  validate?(cfg: ConfigOf<F>): readonly Problem[]
 }
 
 function widen<S>(spec: unknown): S {

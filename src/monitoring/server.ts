@@ -9,7 +9,8 @@
  * Requests have no body and responses are small; the server keeps no state between requests.
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { http } from '../core/builtin-modules.ts'
 import type { MetricsRegistry } from '../core/counters.ts'
 import { flumeJson } from './flume-json.ts'
 import { prometheusText } from './prometheus.ts'
@@ -45,7 +46,7 @@ export class MonitoringServer {
   }
 
   start(): Promise<void> {
-    const server = createServer((req, res) => {
+    const server = http().createServer((req, res) => {
       void this.#handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500)
         res.end()

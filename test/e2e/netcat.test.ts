@@ -68,7 +68,8 @@ describe('netcat → memory → logger (Flume user guide example)', () => {
 
   it('handles many concurrent clients', async () => {
     const clients = await Promise.all(Array.from({ length: 20 }, () => lineClient(port)))
-    clients.forEach((c, i) => c.send(Array.from({ length: 10 }, (_, j) => `c${i}-${j}\n`).join('')))
+    for (const [i, c] of clients.entries())
+      c.send(Array.from({ length: 10 }, (_, j) => `c${i}-${j}\n`).join(''))
     for (const c of clients) assert.equal((await c.waitReplies(10)).filter((r) => r === 'OK').length, 10)
     for (const c of clients) c.end()
   })

@@ -69,7 +69,12 @@ a1.sinks.k1.sink.batchSize = 1000
   it('multiplexes by header with default and optional channels (one required channel down does not block others)', async () => {
     const dir = tempDir()
     const port = await freePort()
-    const [us, eu, other, audit] = ['us', 'eu', 'other', 'audit'].map((d) => join(dir, d))
+    const [us, eu, other, audit] = ['us', 'eu', 'other', 'audit'].map((d) => join(dir, d)) as [
+      string,
+      string,
+      string,
+      string,
+    ]
     const sinks = { us, eu, other, audit }
     const agent = await startAgent(
       `
@@ -147,6 +152,8 @@ a1.sinkgroups.g1.processor.type = failover
 a1.sinkgroups.g1.processor.priority.k1 = 10
 a1.sinkgroups.g1.processor.priority.k2 = 5
 a1.sinkgroups.g1.processor.maxpenalty = 2000
+# A take waits keep-alive for data; keep it short so the backup is not mid-take when 'c' arrives.
+a1.channels.c1.keep-alive = 1
 `,
       { dir },
     )
@@ -155,10 +162,11 @@ a1.sinkgroups.g1.processor.maxpenalty = 2000
     await c.waitReplies(2)
     await eventually(() => rolledLines(backup).length === 2 || undefined)
     await agent.waitFor(/failing over to the next sink/)
-    // Repair the primary; after its penalty (2 s) the next batch probes it and it takes over again.
+    // Repair the primary; once its penalty (2 s) is over, every call probes it first, so the next event
+    // goes to it and it takes over again.
     rmSync(primary)
     mkdirSync(primary)
-    await new Promise((r) => setTimeout(r, 2500))
+    await new Promise((r) => setTimeout(r, 3500))
     c.send('c\n')
     await c.waitReplies(3)
     await eventually(() => rolledLines(primary).length === 1 || undefined, 20_000)

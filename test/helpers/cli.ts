@@ -9,8 +9,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { after } from 'node:test'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
+
+/** Agents still running; killed when the test file ends, so a failed test never leaves one behind. */
+const live = new Set<ChildProcess>()
+after(() => {
+  for (const c of live) c.kill('SIGKILL')
+})
 export const BIN = join(ROOT, 'bin/flumen.js')
 
 export function tempDir(prefix = 'flumen-test-'): string {
@@ -95,7 +102,13 @@ export class AgentProcess {
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
-    this.exited = new Promise((r) => child.on('close', (code, signal) => r({ code, signal })))
+    live.add(child)
+    this.exited = new Promise((r) =>
+      child.on('close', (code, signal) => {
+        live.delete(child)
+        r({ code, signal })
+      }),
+    )
   }
 
   output(): string {
