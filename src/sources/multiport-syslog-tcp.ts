@@ -77,7 +77,7 @@ export const spec = defineSource({
     charsetDefault: str({
       key: 'charset.default',
       default: 'UTF-8',
-      doc: 'Charset of the messages (ASCII-compatible).',
+      doc: 'Charset of the messages: UTF-8, US-ASCII or a single-byte charset (ISO-8859-1, windows-1252...).',
     }),
     charsetPort: prefixed({ prefix: 'charset.port.', doc: 'charset.port.<port>: charset for one port.' }),
     batchSize: batchSizeField('batchSize', 100, 'Largest number of events per channel transaction.'),

@@ -5,12 +5,13 @@
 
 import { custom, Invalid, oneOf, parseJavaInteger, prefixed, str } from '../../core/spec.ts'
 import { KEEP_NONE, type KeepFields, parseKeepFields } from '../../protocols/syslog/keep-fields.ts'
+import { documentedDefault } from './fields.ts'
 
 export const MIN_EVENT_SIZE = 10
 export const DEFAULT_EVENT_SIZE = 2500
 
 export function keepFieldsField() {
-  return custom<KeepFields, { key: string; default: KeepFields; doc: string }>({
+  const f = custom<KeepFields, { key: string; default: KeepFields; doc: string }>({
     key: 'keepFields',
     default: KEEP_NONE,
     typeName: 'none | all | list of priority version timestamp hostname',
@@ -19,6 +20,7 @@ export function keepFieldsField() {
       'priority, version, timestamp, hostname.',
     parse: (raw) => parseKeepFields(raw),
   })
+  return documentedDefault(f, 'none')
 }
 
 export function eventSizeField() {
@@ -27,8 +29,8 @@ export function eventSizeField() {
     default: DEFAULT_EVENT_SIZE,
     typeName: 'int',
     doc:
-      'Largest event in bytes, <PRI> included; a longer line is cut into events flagged ' +
-      'flume.syslog.status=Incomplete. Values under 10 mean 10.',
+      'Largest event in bytes, `<PRI>` included; a longer line is cut into events flagged ' +
+      '`flume.syslog.status=Incomplete`. Values under 10 mean 10.',
     parse(raw, report) {
       const n = parseJavaInteger(raw, 32)
       if (n === undefined) {

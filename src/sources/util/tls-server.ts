@@ -28,6 +28,7 @@ import { createSecureContext, DEFAULT_CIPHERS, type SecureVersion, type TlsOptio
 import type { Logger } from 'pino'
 import { ConfigError, describeError } from '../../core/errors.ts'
 import { bool, list, str } from '../../core/spec.ts'
+import { documentedDefault } from './fields.ts'
 
 export function tlsServerFields(opts: { httpAliases?: boolean } = {}) {
   const http = opts.httpAliases === true
@@ -47,15 +48,21 @@ export function tlsServerFields(opts: { httpAliases?: boolean } = {}) {
       aliases: http ? ['keystorePassword'] : [],
       doc: 'Keystore password (PKCS12), or the passphrase of an encrypted PEM key.',
     }),
-    keystoreType: str({
-      key: 'keystore-type',
-      doc: 'JKS (Flume default; refused — convert it), PKCS12 or PEM. The content decides in the end.',
-    }),
-    excludeProtocols: list({
-      key: 'exclude-protocols',
-      aliases: http ? ['excludeProtocols'] : [],
-      doc: 'Protocols to disable, space separated; SSLv3 is always disabled.',
-    }),
+    keystoreType: documentedDefault(
+      str({
+        key: 'keystore-type',
+        doc: 'JKS (refused with the keytool command that converts it), PKCS12 or PEM. The file content decides in the end.',
+      }),
+      'JKS',
+    ),
+    excludeProtocols: documentedDefault(
+      list({
+        key: 'exclude-protocols',
+        aliases: http ? ['excludeProtocols'] : [],
+        doc: 'Protocols to disable, space separated; SSLv3 is always disabled.',
+      }),
+      'SSLv3',
+    ),
     includeProtocols: list({
       key: 'include-protocols',
       doc: 'Protocols to allow (default: TLSv1.2 TLSv1.3).',
