@@ -238,6 +238,46 @@ describe('syslog TLS keystores', () => {
     await b.source.stop?.()
   })
 
+  it('serves TLS on every multiport_syslogtcp port', async () => {
+    const ch = await memoryChannel('c1')
+    const [p1, p2] = [await freePort(), await freePort()]
+    const b = await buildSource(
+      multiportSpec,
+      {
+        host: '127.0.0.1',
+        ports: `${p1} ${p2}`,
+        ssl: 'true',
+        keystore: join(dir, 'both.pem'),
+        'keystore-type': 'PEM',
+      },
+      [ch],
+    )
+    await b.source.start?.()
+    try {
+      for (const port of [p1, p2]) {
+        await new Promise<void>((resolve, reject) => {
+          const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () =>
+            s.end(`<13>1 - host app tls on ${port}\n`),
+          )
+          s.on('error', reject)
+          s.on('close', () => resolve())
+        })
+      }
+      const got: Event[] = []
+      await eventually(async () => {
+        got.push(...(await drain(ch)))
+        return got.length >= 2 ? true : undefined
+      })
+      assert.deepEqual(bodies(got).sort(), [`app tls on ${p1}`, `app tls on ${p2}`].sort())
+      // A plain-text client on a TLS port fails its handshake; the source keeps serving.
+      await send(p1, '<13>1 - host app plain text\n').catch(() => {})
+      assert.equal(b.counter.eventReceivedCount, 2)
+    } finally {
+      await b.source.stop?.()
+      await ch.stop()
+    }
+  })
+
   it('refuses JKS with the keytool command that converts it, and a wrong password clearly', async () => {
     const ch = await memoryChannel('c1')
     await assert.rejects(

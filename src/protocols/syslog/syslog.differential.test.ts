@@ -342,7 +342,7 @@ describe('syslog parsers against Flume 1.11 (Java)', () => {
             { 'flume.syslog.status': 'Invalid' },
             `${answer} for ${JSON.stringify(line)}`,
           )
-          assert.equal(body.toString('utf8'), line)
+          assert.deepEqual(body, Buffer.from(line, 'utf8'))
           return
         }
         const [j] = parseAnswer(answer) as [Ev]

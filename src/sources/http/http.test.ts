@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { execFile, execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { before, describe, it } from 'node:test'
 import { buildSource, drain } from '../../../test/helpers/build-source.ts'
@@ -202,6 +203,29 @@ describe('http source with curl', () => {
       assert.match(many.body, /transactionCapacity/)
       assert.equal((await json(port, JSON.stringify([{ body: 'fits' }]))).status, 200)
       assert.equal((await drain(ch)).length, 1)
+    })
+  })
+
+  it('answers garbage and oversized request heads with 400 on that connection only', async () => {
+    const ch = await memoryChannel('c1')
+    await withSource({ 'HttpConfiguration.requestHeaderSize': '1024' }, ch, async (port) => {
+      const raw = (data: string) =>
+        new Promise<string>((resolve, reject) => {
+          let got = ''
+          const s = connect({ host: '127.0.0.1', port }, () => s.write(data))
+          s.on('data', (d) => {
+            got += d.toString()
+          })
+          s.on('error', reject)
+          s.on('close', () => resolve(got))
+        })
+      assert.match(await raw('\x00\x01garbage\r\n\r\n'), /^HTTP\/1\.1 400/)
+      assert.match(
+        await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(4000)}\r\n\r\n`),
+        /^HTTP\/1\.1 (400|431)/,
+      )
+      assert.equal((await json(port, '[{"body":"still serving"}]')).status, 200)
+      assert.equal((await drain(ch))[0]?.body.toString(), 'still serving')
     })
   })
 
