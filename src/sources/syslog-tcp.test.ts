@@ -105,6 +105,59 @@ describe('syslogtcp source', () => {
     }
   })
 
+  it('parses a custom layout (format.*) before RFC 5424/3164, and reports bad patterns', async () => {
+    const ch = await memoryChannel('c1')
+    const port = await freePort()
+    const b = await buildSource(
+      tcpSpec,
+      {
+        host: '127.0.0.1',
+        port: String(port),
+        'format.regex': '<(\\d+)>(\\d)?\\s?(\\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}:\\d{2}) (\\S+) (.*)',
+        'format.search': '/',
+        'format.replace': '-',
+        'format.dateFormat': 'MM-dd-yyyy HH:mm:ss',
+      },
+      [ch],
+    )
+    await b.source.start?.()
+    try {
+      await send(port, '<13>06/15/2023 10:00:00 device7 custom body\n<13>1 - host app standard\n')
+      const got: Event[] = []
+      await eventually(async () => {
+        got.push(...(await drain(ch)))
+        return got.length >= 2 ? true : undefined
+      })
+      assert.deepEqual(
+        { ...got[0]?.headers },
+        {
+          Facility: '1',
+          Severity: '5',
+          priority: '13',
+          timestamp: String(new Date(2023, 5, 15, 10, 0, 0).getTime()),
+          host: 'device7',
+        },
+      )
+      assert.equal(got[0]?.body.toString(), 'custom body')
+      assert.equal(got[1]?.body.toString(), 'app standard')
+    } finally {
+      await b.source.stop?.()
+      await ch.stop()
+    }
+    await assert.rejects(
+      buildSource(tcpSpec, { port: '1', 'format.regex': '<(\\d+' }, [ch]),
+      /format\.regex: .*Unclosed group/,
+    )
+    await assert.rejects(
+      buildSource(tcpSpec, { port: '1', 'format.regex': 'x', 'format.search': 'a' }, [ch]),
+      /format.search needs format.replace/,
+    )
+    await assert.rejects(
+      buildSource(tcpSpec, { port: '1', 'format.regex': 'x', 'format.dateFormat': 'yyyy-qq' }, [ch]),
+      /format\.dateFormat/,
+    )
+  })
+
   it('adds client IP and host name headers', async () => {
     const ch = await memoryChannel('c1')
     const port = await freePort()

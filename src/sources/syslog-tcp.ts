@@ -4,6 +4,8 @@
  *
  * Framing: newline (Flume's) and, unless `framing = newline`, RFC 6587 octet counting; a line of eventSize
  * bytes or more is cut and flagged Incomplete. TLS with `ssl = true` (src/sources/util/tls-server.ts).
+ * Flume's undocumented custom layout keys (`format.regex`, `format.search`, `format.replace`,
+ * `format.dateFormat`) are supported (src/sources/util/syslog-fields.ts).
  *
  * Differences from Flume, deliberate (docs/network-sources.md):
  * - events of one read are committed in batches instead of one transaction per event;
@@ -22,7 +24,6 @@ import { HostnameResolver } from './util/client-address.ts'
 import {
   clientHeaderFields,
   customFormatField,
-  customFormatProblems,
   eventSizeField,
   framingField,
   keepFieldsField,
@@ -44,10 +45,9 @@ export const spec = defineSource({
     keepFields: keepFieldsField(),
     ...clientHeaderFields(),
     framing: framingField(),
-    format: customFormatField(),
+    format: customFormatField,
     ...tlsServerFields(),
   },
-  validate: (cfg) => customFormatProblems(cfg.format),
   async build(cfg, ctx) {
     const tls = await buildTlsServerOptions(cfg, {
       sys: ctx.sys,
@@ -57,7 +57,7 @@ export const spec = defineSource({
     })
     const counter = ctx.metrics.register(new SourceCounter(ctx.name))
     counter.extra.set(DROP_COUNT, 0)
-    const parser = new SyslogUtilsParser({ keepFields: cfg.keepFields })
+    const parser = new SyslogUtilsParser({ keepFields: cfg.keepFields, custom: cfg.format })
     const parse = (frame: Buffer, incomplete: boolean): Event => {
       const headers = newHeaders()
       const body = parser.parse(frame, incomplete, headers)

@@ -23,12 +23,7 @@ import { portField } from './netcat.ts'
 import { resolveBindAddress } from './util/bind.ts'
 import { HostnameResolver, javaIp } from './util/client-address.ts'
 import { MicroBatcher } from './util/micro-batcher.ts'
-import {
-  clientHeaderFields,
-  customFormatField,
-  customFormatProblems,
-  keepFieldsField,
-} from './util/syslog-fields.ts'
+import { clientHeaderFields, customFormatField, keepFieldsField } from './util/syslog-fields.ts'
 import { DROP_COUNT } from './util/syslog-tcp-ingest.ts'
 
 const MAX_BATCH = 1000
@@ -43,14 +38,13 @@ export const spec = defineSource({
     port: portField('port', 'UDP port to listen on.'),
     keepFields: keepFieldsField(),
     ...clientHeaderFields(),
-    format: customFormatField(),
+    format: customFormatField,
   },
-  validate: (cfg) => customFormatProblems(cfg.format),
   build(cfg, ctx) {
     const counter = ctx.metrics.register(new SourceCounter(ctx.name))
     counter.extra.set(DROP_COUNT, 0)
     const errors = new RateLimitedLog(ctx.logger)
-    const parser = new SyslogUtilsParser({ keepFields: cfg.keepFields })
+    const parser = new SyslogUtilsParser({ keepFields: cfg.keepFields, custom: cfg.format })
     const ipHeader = cfg.clientIPHeader
     const hostHeader = cfg.clientHostnameHeader
     const resolver = hostHeader === undefined ? undefined : new HostnameResolver()

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { execFile, execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
+import { connect } from 'node:net'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -24,7 +25,7 @@ function requireTool(tool: string, pkg: string): void {
 describe('syslog sources with real senders', () => {
   let agent: AgentProcess
   let out: string
-  const ports = { tcp: 0, tcpNewline: 0, udp: 0, m1: 0, m2: 0, metrics: 0 }
+  const ports = { tcp: 0, tcpNewline: 0, udp: 0, m1: 0, m2: 0, custom: 0, metrics: 0 }
   const host = hostname()
 
   before(async () => {
@@ -36,9 +37,17 @@ describe('syslog sources with real senders', () => {
     mkdirSync(out)
     agent = await startAgent(
       `
-a1.sources = tcp nl udp multi
+a1.sources = tcp nl udp multi custom
 a1.channels = c1
 a1.sinks = k1
+a1.sources.custom.type = syslogtcp
+a1.sources.custom.host = 127.0.0.1
+a1.sources.custom.port = ${ports.custom}
+a1.sources.custom.format.regex = <(\\\\d+)>(\\\\d)?\\\\s?(\\\\d{2}/\\\\d{2}/\\\\d{4} \\\\d{2}:\\\\d{2}:\\\\d{2}) (\\\\S+) (.*)
+a1.sources.custom.format.search = /
+a1.sources.custom.format.replace = -
+a1.sources.custom.format.dateFormat = MM-dd-yyyy HH:mm:ss
+a1.sources.custom.channels = c1
 a1.sources.tcp.type = syslogtcp
 a1.sources.tcp.host = 127.0.0.1
 a1.sources.tcp.port = ${ports.tcp}
@@ -120,6 +129,21 @@ a1.sinks.k1.sink.serializer = header_and_text
       e?.body ?? '',
       /^mytag - - \[timeQuality tzKnown="1" isSynced="\d"( syncAccuracy="\d+")?\] hello 5424 tcp ünïcødé$/,
     )
+  })
+
+  it('a custom layout from the config file (format.regex with doubled backslashes, as in Flume)', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const c = connect({ host: '127.0.0.1', port: ports.custom }, () =>
+        c.end('<13>06/15/2023 10:00:00 device7 custom layout body\n'),
+      )
+      c.on('error', reject)
+      c.on('close', () => resolve())
+    })
+    const [e] = await events('custom layout body')
+    assert.equal(e?.headers.host, 'device7')
+    assert.equal(e?.headers.priority, '13')
+    assert.equal(e?.headers.timestamp, String(new Date(2023, 5, 15, 10, 0, 0).getTime()))
+    assert.equal(e?.body, 'custom layout body')
   })
 
   it('logger over TCP, RFC 3164 and octet-counted RFC 5424', async () => {

@@ -17,6 +17,7 @@ import { type FlumeAgent, freePort, startFlumeAgent } from '../peers/index.ts'
 const run = promisify(execFile)
 
 interface Ports {
+  custom: number
   tcp: number
   udp: number
   m1: number
@@ -26,7 +27,7 @@ interface Ports {
 
 function config(p: Ports, out: string): string {
   return `
-a1.sources = tcp udp multi http
+a1.sources = tcp udp multi http custom
 a1.channels = c1
 a1.sinks = k1
 a1.sources.tcp.type = syslogtcp
@@ -48,6 +49,14 @@ a1.sources.http.type = http
 a1.sources.http.bind = 127.0.0.1
 a1.sources.http.port = ${p.http}
 a1.sources.http.channels = c1
+a1.sources.custom.type = syslogtcp
+a1.sources.custom.host = 127.0.0.1
+a1.sources.custom.port = ${p.custom}
+a1.sources.custom.format.regex = <(\\\\d+)>(\\\\d)?\\\\s?(\\\\d{2}/\\\\d{2}/\\\\d{4} \\\\d{2}:\\\\d{2}:\\\\d{2}) (\\\\S+) (.*)
+a1.sources.custom.format.search = /
+a1.sources.custom.format.replace = -
+a1.sources.custom.format.dateFormat = MM-dd-yyyy HH:mm:ss
+a1.sources.custom.channels = c1
 a1.channels.c1.type = memory
 a1.channels.c1.capacity = 10000
 a1.channels.c1.transactionCapacity = 1000
@@ -98,8 +107,8 @@ describe('network sources: flumen and Java Flume 1.11 side by side', () => {
   let flume: FlumeAgent
   let flumen: AgentProcess
   const outs = { java: '', ts: '' }
-  const jp: Ports = { tcp: 0, udp: 0, m1: 0, m2: 0, http: 0 }
-  const tp: Ports = { tcp: 0, udp: 0, m1: 0, m2: 0, http: 0 }
+  const jp: Ports = { custom: 0, tcp: 0, udp: 0, m1: 0, m2: 0, http: 0 }
+  const tp: Ports = { custom: 0, tcp: 0, udp: 0, m1: 0, m2: 0, http: 0 }
 
   before(async () => {
     for (const p of [jp, tp]) for (const k of Object.keys(p) as (keyof Ports)[]) p[k] = await freePort()
@@ -190,7 +199,10 @@ describe('network sources: flumen and Java Flume 1.11 side by side', () => {
         `http://127.0.0.1:${p.http}/`,
       ]).then(() => {}),
     )
-    const total = TCP_LINES.length + 7 + 1 + 2 + 1 + 2 + 3
+    // A custom layout (format.*), and a standard line on the same source.
+    await both((p) => sendLine(p.custom, '<13>06/15/2023 10:00:00 device7 custom body\n'))
+    await both((p) => sendLine(p.custom, '<13>1 2023-06-15T10:00:00Z host app standard on custom\n'))
+    const total = TCP_LINES.length + 7 + 1 + 2 + 1 + 2 + 3 + 2
     const { java, ts } = await outputs(total)
     assert.equal(java.length, total)
     assert.equal(ts.length, total)

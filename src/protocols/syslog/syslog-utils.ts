@@ -24,7 +24,10 @@
  * - `priority`/`version` are never carried over from a previous message (Flume keeps them in the
  *   per-connection parser and stamps them on later unparseable messages);
  * - a kept nil timestamp or hostname is written `-` (Flume writes `null`).
- * The undocumented `format.*` custom layouts are not supported.
+ *
+ * A custom layout (Flume's undocumented `format.regex` / `format.search` / `format.replace` /
+ * `format.dateFormat`, given here as a CustomLayout) is tried first, on the line decoded as Java decodes it:
+ * its groups 1–5 are priority, version, timestamp, hostname and message, as in Flume.
  */
 
 import { isAscii, isUtf8 } from 'node:buffer'
@@ -87,8 +90,20 @@ function utf8Body(b: Buffer): Buffer {
 /** Header values for every PRI 0–999, so parsing allocates no string for them. */
 const DECIMAL = Array.from({ length: 1000 }, (_, i) => String(i))
 
+/** A custom layout (Flume's `format.*` keys), built by the caller from Java regular expressions. */
+export interface CustomLayout {
+  /**
+   * Matches the whole line (Java's Matcher.matches()); returns groups 0..n (null for a group that did not
+   * take part), or null when the line does not match.
+   */
+  match(line: string): readonly (string | null)[] | null
+  /** The timestamp group → epoch ms (after format.search/replace, parsed with format.dateFormat). */
+  timestamp(text: string): number | undefined
+}
+
 export interface SyslogUtilsOptions {
   readonly keepFields: KeepFields
+  readonly custom?: CustomLayout | undefined
   /** The receiver's clock, for the RFC 3164 year (tests pass a fixed one). */
   readonly now?: () => number
 }
@@ -96,6 +111,7 @@ export interface SyslogUtilsOptions {
 export class SyslogUtilsParser {
   readonly #keep: KeepFields
   readonly #now: () => number
+  readonly #custom: CustomLayout | undefined
   // One-entry caches: consecutive messages usually share their host and their second, so events in a
   // channel share these strings instead of each holding a copy.
   #lastHost = ''
@@ -106,6 +122,7 @@ export class SyslogUtilsParser {
   constructor(opts: SyslogUtilsOptions) {
     this.#keep = opts.keepFields
     this.#now = opts.now ?? Date.now
+    this.#custom = opts.custom
   }
 
   /**
@@ -123,6 +140,10 @@ export class SyslogUtilsParser {
     const pri = priValue(frame, pl)
     headers.Facility = DECIMAL[(pri / 8) | 0] as string
     headers.Severity = DECIMAL[pri % 8] as string
+    if (this.#custom !== undefined) {
+      const body = this.#parseCustom(this.#custom, frame, incomplete, headers)
+      if (body !== undefined) return body
+    }
     const text = frame.toString('latin1')
     let body = frame
     let rfc5424 = true
@@ -160,6 +181,57 @@ export class SyslogUtilsParser {
           }
         }
       }
+    }
+    if (incomplete) headers[SYSLOG_STATUS] = STATUS_INCOMPLETE
+    return body
+  }
+
+  /** Flume's formatHeaders() with a custom layout; undefined when the layout does not match the line. */
+  #parseCustom(
+    layout: CustomLayout,
+    frame: Buffer,
+    incomplete: boolean,
+    headers: Record<string, string>,
+  ): Buffer | undefined {
+    const line = isAscii(frame)
+      ? frame.toString('latin1')
+      : isUtf8(frame)
+        ? frame.toString('utf8')
+        : javaUtf8Decode(frame)
+    const groups = layout.match(line)
+    if (groups === null) return undefined
+    let priority: string | null = null
+    let version: string | null = null
+    let stamp: string | null = null
+    let host: string | null = null
+    let message: string | null = null
+    for (let g = 1; g < groups.length && g <= 5; g++) {
+      const v = groups[g] ?? null
+      if (g === 1) priority = v
+      else if (g === 2) version = v
+      else if (g === 3) stamp = v
+      else if (g === 4) host = v
+      else message = v
+    }
+    if (priority !== null && priority.length > 0) headers.priority = priority
+    if (version !== null && version.length > 0) headers.version = version
+    if (stamp !== null) {
+      const t = layout.timestamp(stamp)
+      if (t !== undefined) headers.timestamp = String(t)
+    }
+    if (host !== null && host.length > 0) headers.host = host
+    // Flume compat: the message is only taken from a fifth group, and kept fields are put in front of it
+    // with Java's string concatenation (a group that did not take part reads "null").
+    let body = frame
+    const k = this.#keep
+    if (groups.length > 5 && !k.all) {
+      const j = (v: string | null) => (v === null ? 'null' : v)
+      let msg = message
+      if (k.hostname) msg = `${j(host)} ${j(msg)}`
+      if (k.timestamp) msg = `${j(stamp)} ${j(msg)}`
+      if (k.version && version !== null && version.length > 0) msg = `${version} ${j(msg)}`
+      if (k.priority) msg = `<${j(priority)}>${j(msg)}`
+      if (msg !== null && msg.length > 0) body = Buffer.from(msg, 'utf8')
     }
     if (incomplete) headers[SYSLOG_STATUS] = STATUS_INCOMPLETE
     return body

@@ -12,11 +12,12 @@ import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { provision } from '../../../test/peers/index.ts'
 import { JavaOracle } from '../../config/test-support/java-oracle.ts'
+import { customFormatField } from '../../sources/util/syslog-fields.ts'
 import { SyslogFrameDecoder } from './framing.ts'
 import { javaUtf8Decode } from './java-utf8.ts'
 import { parseKeepFields } from './keep-fields.ts'
 import { SyslogParser } from './syslog-parser.ts'
-import { SyslogUtilsParser } from './syslog-utils.ts'
+import { type CustomLayout, SyslogUtilsParser } from './syslog-utils.ts'
 
 const ORACLE = fileURLToPath(new URL('./test-support/SyslogOracle.java', import.meta.url))
 const NOW = Date.UTC(2023, 5, 15, 12, 0, 0)
@@ -147,8 +148,10 @@ describe('syslog parsers against Flume 1.11 (Java)', () => {
     await oracle?.close()
   })
 
-  const ask = (mode: string, keep: string, eventSize: number, clock: number, bytes: Buffer) =>
-    oracle.ask(`${mode}\t${keep}\t${eventSize}\t${clock}\t${bytes.toString('hex')}`)
+  const ask = (mode: string, keep: string, eventSize: number, clock: number, bytes: Buffer, layout = '') =>
+    oracle.ask(
+      `${mode}\t${keep}\t${eventSize}\t${clock}\t${bytes.toString('hex')}\t${Buffer.from(layout).toString('hex')}`,
+    )
 
   function ours(bytes: Buffer, keep: string, eventSize: number): Ev[] {
     const p = new SyslogUtilsParser({ keepFields: parseKeepFields(keep), now: () => NOW })
@@ -250,6 +253,97 @@ describe('syslog parsers against Flume 1.11 (Java)', () => {
         },
       ),
       { numRuns: 3000 },
+    )
+  })
+
+  it('SyslogUtils with a custom layout (format.regex/search/replace/dateFormat)', async () => {
+    const layouts = [
+      {
+        regex: '<(\\d+)>(\\d)?\\s?(\\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}:\\d{2}) (\\S+) (.*)',
+        search: '/',
+        replace: '-',
+        dateFormat: 'MM-dd-yyyy HH:mm:ss',
+      },
+      { regex: '<(\\d+)>\\[(\\w+)\\] (\\S+) (.*)' },
+      { regex: '<(\\d{1,3})>(?:V(\\d))? (\\d{10}) (\\S*) ?(.*)', dateFormat: 'yyyyMMddHH' },
+    ]
+    const fromLayout = (i: number) => {
+      const l = layouts[i] as Record<string, string | undefined>
+      return ['regex', 'search', 'replace', 'dateFormat'].map((k) => l[k] ?? '').join('\u0000')
+    }
+    const custom = (i: number) => {
+      const l = layouts[i] as Record<string, string | undefined>
+      const props = new Map(
+        Object.entries(l)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, { value: v as string, file: 't', line: 1 }]),
+      )
+      const r = {
+        path: 'a1.sources.r1',
+        get: () => undefined,
+        prefixed: () => props,
+        error: (_k: unknown, m: string) => {
+          throw new Error(m)
+        },
+        warn: () => {},
+        nested: () => undefined,
+      }
+      return customFormatField.read(r) as CustomLayout
+    }
+    const dt = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2030, 0, 1) }).map((t) => new Date(t))
+    const line = fc.oneof(
+      fc
+        .tuple(
+          fc.constantFrom('<13>', '<191>', '<7>1 ', '<13>x'),
+          dt,
+          fc.stringMatching(/^\S{1,8}$/),
+          bodyText,
+        )
+        .map(
+          ([p, d, h, b]) =>
+            `${p}${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${d.getUTCFullYear()} ${d.toISOString().slice(11, 19)} ${h} ${b}`,
+        ),
+      fc
+        .tuple(fc.constantFrom('<13>', '<34>'), fc.stringMatching(/^\w{0,6}$/), host, bodyText)
+        .map(([p, w, h, b]) => `${p}[${w}] ${h} ${b}`),
+      fc
+        .tuple(fc.constantFrom('<13>', '<13>V2'), dt, host, bodyText)
+        .map(([p, d, h, b]) => `${p} ${d.toISOString().slice(0, 13).replace(/[-T]/g, '')} ${h} ${b}`),
+      lineArb.map((l) => l.bytes.toString('utf8')),
+    )
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: layouts.length - 1 }),
+        line,
+        keepArb,
+        async (i, text, keep) => {
+          const bytes = Buffer.from(text.replaceAll('\n', ' '), 'utf8')
+          fc.pre(!/^<\d{0,3}$/.test(bytes.toString('latin1')))
+          const java = parseAnswer(await ask('tcp', keep, 2500, NOW, bytes, fromLayout(i)))
+          const p = new SyslogUtilsParser({
+            keepFields: parseKeepFields(keep),
+            now: () => NOW,
+            custom: custom(i),
+          })
+          const headers: Record<string, string> = {}
+          const body = Buffer.from(p.parse(bytes, false, headers))
+          assert.equal(java.length, 1)
+          const j = java[0] as Ev
+          const jh = { ...j.headers }
+          const mh = { ...headers }
+          const mine = custom(i).match(bytes.toString('utf8')) !== null
+          if (!mine) {
+            // Not this layout: the built-in ones, whose documented stamp fixes are checked above.
+            delete jh.timestamp
+            delete mh.timestamp
+          }
+          assert.deepEqual(mh, jh, JSON.stringify(text))
+          // The documented "-" for a kept nil stamp or host applies to the built-in layouts only.
+          const nilKept = keep !== 'none' && keep !== 'all' && /(^|>| )null /.test(j.body.toString('utf8'))
+          if (mine || !nilKept) assert.deepEqual(body, j.body, JSON.stringify(text))
+        },
+      ),
+      { numRuns: 2000 },
     )
   })
 

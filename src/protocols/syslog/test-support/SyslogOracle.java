@@ -2,7 +2,8 @@
 // syslogtcp/syslogudp, and SyslogParser, used by multiport_syslogtcp) on inputs sent by the TypeScript
 // test, one request per line, one answer per line. Run with Java's single-file launcher and Flume's jars:
 //   java -Duser.timezone=UTC -cp <flume classpath> SyslogOracle.java
-// Request: mode TAB keepFields TAB eventSize TAB clockMillis TAB hex(bytes)
+// Request: mode TAB keepFields TAB eventSize TAB clockMillis TAB hex(bytes) [TAB hex(custom layout)]
+//   custom layout: regex NUL search NUL replace NUL dateFormat (empty = absent), given to addFormats()
 //   mode = tcp (SyslogUtils fed the bytes plus "\n"), udp (SyslogUtils, one datagram), parser (SyslogParser),
 //          utf8 (new String(bytes, UTF_8) re-encoded: Java's replacement of malformed input)
 // Answer: events separated by '|', each "hex(k)=hex(v),... hex(body)"; for parser: "INVALID" when Flume's
@@ -80,6 +81,13 @@ public class SyslogOracle {
         } else {
           boolean udp = mode.equals("udp");
           SyslogUtils u = new SyslogUtils(udp ? 65536 : eventSize, keep, udp, clock);
+          if (p.length > 5 && !p[5].isEmpty()) {
+            String[] f = new String(unhex(p[5]), StandardCharsets.UTF_8).split("\u0000", -1);
+            Map<String, String> fmt = new java.util.HashMap<>();
+            String[] keys = {"regex", "search", "replace", "dateFormat"};
+            for (int i = 0; i < keys.length; i++) if (!f[i].isEmpty()) fmt.put(keys[i], f[i]);
+            u.addFormats(fmt);
+          }
           ByteBuf buf = Unpooled.buffer();
           buf.writeBytes(bytes);
           if (!udp) buf.writeByte('\n');
