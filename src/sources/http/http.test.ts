@@ -224,6 +224,14 @@ describe('http source with curl', () => {
         await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(4000)}\r\n\r\n`),
         /^HTTP\/1\.1 (400|431)/,
       )
+      // A client that goes away in the middle of its body.
+      await new Promise<void>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port }, () => {
+          s.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n[{"body":"cut')
+          setTimeout(() => s.destroy(), 50)
+        })
+        s.on('close', () => resolve())
+      })
       assert.equal((await json(port, '[{"body":"still serving"}]')).status, 200)
       assert.equal((await drain(ch))[0]?.body.toString(), 'still serving')
     })

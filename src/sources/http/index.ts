@@ -331,7 +331,8 @@ class HttpSource {
         done = true
         reject(e)
       })
-      req.on('aborted', () => {
+      // The client went away before the body was complete: nothing to answer.
+      req.on('close', () => {
         if (done) return
         done = true
         resolve(undefined)
