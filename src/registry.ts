@@ -50,6 +50,25 @@ export const builtinEntries: readonly RegistryEntry[] = [
     () => import('./sources/netcatudp.ts'),
   ),
   e('source', ['exec'], ['org.apache.flume.source.ExecSource'], () => import('./sources/exec.ts')),
+  e(
+    'source',
+    ['syslogtcp'],
+    ['org.apache.flume.source.SyslogTcpSource'],
+    () => import('./sources/syslog-tcp.ts'),
+  ),
+  e(
+    'source',
+    ['syslogudp'],
+    ['org.apache.flume.source.SyslogUDPSource'],
+    () => import('./sources/syslog-udp.ts'),
+  ),
+  e(
+    'source',
+    ['multiport_syslogtcp'],
+    ['org.apache.flume.source.MultiportSyslogTCPSource'],
+    () => import('./sources/multiport-syslog-tcp.ts'),
+  ),
+  e('source', ['http'], ['org.apache.flume.source.http.HTTPSource'], () => import('./sources/http/index.ts')),
   // channels
   e('channel', ['memory'], ['org.apache.flume.channel.MemoryChannel'], () => import('./channels/memory.ts')),
   e(
