@@ -33,10 +33,9 @@ import { RateLimitedLog } from '../core/rate-limited-log.ts'
 import { bool, type ConfigOf, defineSource, int, str } from '../core/spec.ts'
 import type { DecodedFlumeEvent } from '../protocols/avro/flume-event.ts'
 import { AvroResponder, type AvroStatus } from '../protocols/avro-ipc/index.ts'
-import { serverTlsOptions, TlsConfigError, withGlobals } from '../protocols/tls/options.ts'
 import { type IpFilter, IpFilterRuleError, parseIpFilterRules } from './util/ip-filter.ts'
 import { RpcServer, rpcServerFields } from './util/rpc-server.ts'
-import { serverTlsSettings, sslServerFields } from './util/ssl-fields.ts'
+import { buildTlsServerOptions, tlsServerFields } from './util/tls-server.ts'
 
 const fields = {
   ...rpcServerFields(),
@@ -56,7 +55,7 @@ const fields = {
     key: 'ipFilterRules',
     doc: 'Comma-separated `<allow|deny>:<ip|name>:<pattern>` rules, first match wins, e.g. `allow:ip:127.*,deny:ip:*`.',
   }),
-  ...sslServerFields(),
+  ...tlsServerFields(),
 }
 
 type AvroSourceConfig = ConfigOf<typeof fields>
@@ -222,23 +221,12 @@ export const spec = defineSource({
         "compression-type is neither 'none' nor 'deflate'; no compression",
       )
     }
-    let tlsOptions: TlsOptions | undefined
-    if (cfg.ssl) {
-      try {
-        tlsOptions = await serverTlsOptions(
-          withGlobals(serverTlsSettings(cfg), { sys: ctx.sys, env: process.env }),
-          (message, detail) => ctx.logger.warn(detail ?? {}, message),
-        )
-      } catch (e) {
-        if (e instanceof TlsConfigError) {
-          throw new ConfigError(`Avro source ${ctx.name}: ${e.message}`, {
-            cause: e,
-            component: `SOURCE.${ctx.name}`,
-          })
-        }
-        throw e
-      }
-    }
+    const tlsOptions = await buildTlsServerOptions(cfg, {
+      sys: ctx.sys,
+      env: process.env,
+      logger: ctx.logger,
+      component: `SOURCE.${ctx.name}`,
+    })
     let filter: IpFilter | undefined
     if (cfg.ipFilter) {
       try {

@@ -20,7 +20,7 @@ import type { TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import type { ChannelProcessor } from '../core/channel-processor.ts'
 import { SourceCounter } from '../core/counters.ts'
-import { ChannelError, ConfigError, describeError } from '../core/errors.ts'
+import { ChannelError, describeError } from '../core/errors.ts'
 import { Event, newHeaders } from '../core/event.ts'
 import { RateLimitedLog } from '../core/rate-limited-log.ts'
 import { bool, type ConfigOf, defineSource, int, str } from '../core/spec.ts'
@@ -31,9 +31,8 @@ import {
   ThriftResponder,
   type ThriftStatus,
 } from '../protocols/thrift/index.ts'
-import { serverTlsOptions, TlsConfigError, withGlobals } from '../protocols/tls/options.ts'
 import { RpcServer, rpcServerFields } from './util/rpc-server.ts'
-import { serverTlsSettings, sslServerFields } from './util/ssl-fields.ts'
+import { buildTlsServerOptions, tlsServerFields } from './util/tls-server.ts'
 
 const fields = {
   ...rpcServerFields(),
@@ -54,7 +53,7 @@ const fields = {
     doc: 'Kerberos principal (accepted; Kerberos is not supported).',
   }),
   agentKeytab: str({ key: 'agent-keytab', doc: 'Kerberos keytab (accepted; Kerberos is not supported).' }),
-  ...sslServerFields(),
+  ...tlsServerFields(),
 }
 
 type ThriftSourceConfig = ConfigOf<typeof fields>
@@ -203,23 +202,12 @@ export const spec = defineSource({
         "Flume compat: only the exact text 'binary' selects the binary protocol; this source speaks compact, like Flume's",
       )
     }
-    let tlsOptions: TlsOptions | undefined
-    if (cfg.ssl) {
-      try {
-        tlsOptions = await serverTlsOptions(
-          withGlobals(serverTlsSettings(cfg), { sys: ctx.sys, env: process.env }),
-          (message, detail) => ctx.logger.warn(detail ?? {}, message),
-        )
-      } catch (e) {
-        if (e instanceof TlsConfigError) {
-          throw new ConfigError(`Thrift source ${ctx.name}: ${e.message}`, {
-            cause: e,
-            component: `SOURCE.${ctx.name}`,
-          })
-        }
-        throw e
-      }
-    }
+    const tlsOptions = await buildTlsServerOptions(cfg, {
+      sys: ctx.sys,
+      env: process.env,
+      logger: ctx.logger,
+      component: `SOURCE.${ctx.name}`,
+    })
     const s = new ThriftSource(ctx.name, cfg, ctx.processor, ctx.logger, tlsOptions)
     ctx.metrics.register(s.counter)
     return s

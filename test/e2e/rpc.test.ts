@@ -266,7 +266,7 @@ a1.sinks.k1.channel = c1
     const line = await a.waitFor(/server\.jks is a JKS file/)
     assert.match(
       line,
-      /keytool -importkeystore -srckeystore \S+server\.jks -srcstoretype JKS -destkeystore \S+server\.p12 -deststoretype PKCS12/,
+      /keytool -importkeystore -srckeystore \S+server\.jks -destkeystore \S+server\.p12 -deststoretype PKCS12/,
     )
     const c = await RpcClient.create({ hosts: [`127.0.0.1:${good}`] })
     await c.appendBatch(ev(1, 'ok'))

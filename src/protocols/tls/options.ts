@@ -111,11 +111,11 @@ export function sniffStore(data: Buffer): StoreFormat {
 const KNOWN_TYPES = new Set(['JKS', 'JCEKS', 'PKCS12', 'PEM'])
 
 /** The keytool command that turns a Java keystore into PKCS#12, which Node reads. */
-export function keytoolConversion(path: string, format: StoreFormat): string {
+export function keytoolConversion(path: string): string {
   const p12 = `${path.replace(/\.(jks|jceks|keystore|truststore|ks|ts)$/i, '')}.p12`
   return (
-    `keytool -importkeystore -srckeystore ${path} -srcstoretype ${format.toUpperCase()} ` +
-    `-destkeystore ${p12} -deststoretype PKCS12`
+    // keytool recognises the source type itself (JKS or JCEKS).
+    `keytool -importkeystore -srckeystore ${path} -destkeystore ${p12} -deststoretype PKCS12`
   )
 }
 
@@ -139,7 +139,7 @@ async function readStore(
   if (format === 'jks' || format === 'jceks') {
     throw new TlsConfigError(
       `${role} ${path} is a ${format.toUpperCase()} file, which Node cannot read. Convert it once with: ` +
-        `${keytoolConversion(path, format)} — then set ${role} to the .p12 file and ${role}-type = PKCS12`,
+        `${keytoolConversion(path)} — then set ${role} to the .p12 file and ${role}-type = PKCS12`,
     )
   }
   return { data, format }

@@ -85,7 +85,7 @@ describe('TLS options from Flume settings', () => {
         e instanceof TlsConfigError &&
         e.message.includes('is a JKS file') &&
         e.message.includes(
-          `keytool -importkeystore -srckeystore ${jks} -srcstoretype JKS -destkeystore ${join(dir, 'server.p12')} -deststoretype PKCS12`,
+          `keytool -importkeystore -srckeystore ${jks} -destkeystore ${join(dir, 'server.p12')} -deststoretype PKCS12`,
         ),
     )
     await assert.rejects(
