@@ -88,6 +88,15 @@ async function deadPort(): Promise<number> {
 const events = (n: number, tag = 'e') =>
   Array.from({ length: n }, (_, i) => ({ headers: { i: String(i) }, body: `${tag}${i}` }))
 
+describe('public API', () => {
+  it("exports the SDK from the package entry: import { RpcClient } from 'flumen'", async () => {
+    const api = await import('../index.ts')
+    assert.equal(api.RpcClient, RpcClient)
+    assert.equal(typeof api.RpcClient.create, 'function')
+    assert.equal(api.EventDeliveryError, EventDeliveryError)
+  })
+})
+
 describe('RpcClient properties (Flume RpcClientConfigurationConstants)', () => {
   const warnings: string[] = []
   const logger = { warn: (_o: unknown, m: string) => warnings.push(m), info: () => {} }
