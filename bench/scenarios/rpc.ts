@@ -129,16 +129,17 @@ a1.sinks.k1.channel = c1
   }
 }
 
-const twoHop: Scenario = {
-  name: 'two-hop avro chain A → B (Java RpcClient ×4)',
-  area: 'rpc',
-  description: 'avro → memory → avro sink → avro → memory → null; peak RSS is both agents together.',
-  async run(impl: Impl): Promise<Result> {
-    const portA = await freePort()
-    const portB = await freePort()
-    const b = await start(
-      impl,
-      `
+function twoHop(generator: 'java' | 'flumen'): Scenario {
+  return {
+    name: `two-hop avro chain A → B (${generator === 'java' ? 'Java' : 'flumen'} RpcClient ×4)`,
+    area: 'rpc',
+    description: 'avro → memory → avro sink → avro → memory → null; peak RSS is both agents together.',
+    async run(impl: Impl): Promise<Result> {
+      const portA = await freePort()
+      const portB = await freePort()
+      const b = await start(
+        impl,
+        `
 b.sources = r1
 b.channels = c1
 b.sinks = k1
@@ -151,11 +152,11 @@ b.sinks.k1.type = null
 b.sinks.k1.batchSize = 1000
 b.sinks.k1.channel = c1
 `,
-      { name: 'b' },
-    )
-    const a = await start(
-      impl,
-      `
+        { name: 'b' },
+      )
+      const a = await start(
+        impl,
+        `
 a.sources = r1
 a.channels = c1
 a.sinks = k1
@@ -170,31 +171,32 @@ a.sinks.k1.port = ${portB}
 a.sinks.k1.batch-size = 1000
 a.sinks.k1.channel = c1
 `,
-      { name: 'a' },
-    )
-    try {
-      const total = THREADS * PER_THREAD
-      const sending = send(portA)
-      const m = await waitAll(
-        [a, b],
-        () => a.metrics().then(counter('SOURCE.r1', 'EventAcceptedCount')),
-        () => b.metrics().then(counter('CHANNEL.c1', 'EventTakeSuccessCount')),
-        total,
-        sending,
+        { name: 'a' },
       )
-      return result(
-        this.name,
-        impl,
-        total,
-        total * BODY_BYTES,
-        m,
-        Math.max(a.readyMs, b.readyMs),
-        'peak RSS = A + B',
-      )
-    } finally {
-      await Promise.all([a.stop(), b.stop()])
-    }
-  },
+      try {
+        const total = THREADS * PER_THREAD
+        const sending = generator === 'java' ? send(portA) : sendWithFlumenClient(portA)
+        const m = await waitAll(
+          [a, b],
+          () => a.metrics().then(counter('SOURCE.r1', 'EventAcceptedCount')),
+          () => b.metrics().then(counter('CHANNEL.c1', 'EventTakeSuccessCount')),
+          total,
+          sending,
+        )
+        return result(
+          this.name,
+          impl,
+          total,
+          total * BODY_BYTES,
+          m,
+          Math.max(a.readyMs, b.readyMs),
+          'peak RSS = A + B',
+        )
+      } finally {
+        await Promise.all([a.stop(), b.stop()])
+      }
+    },
+  }
 }
 
 /**
@@ -233,4 +235,9 @@ async function waitAll(
   }
 }
 
-export const scenarios: Scenario[] = [sourceOnly('java'), twoHop, sourceOnly('flumen')]
+export const scenarios: Scenario[] = [
+  sourceOnly('java'),
+  twoHop('java'),
+  sourceOnly('flumen'),
+  twoHop('flumen'),
+]
