@@ -5,7 +5,7 @@
  *
  * The test client sends batches with unique `id` headers and records each batch the entry agent
  * acknowledged; collectors write with file_roll + avro_event, read back at the end. The channel type is a
- * parameter: with durable channels (`file`, when the registry has it) on both sides no acknowledged event
+ * parameter (FLUMEN_FLOW_CHANNEL, default `file`): with file channels on both sides no acknowledged event
  * may be missing, killed collectors included (they are restarted on the same directories and replay).
  * With memory channels, what sat in a SIGKILLed collector's channel is gone by design, so those tests
  * bound the loss by the channel's capacity instead, and check everything acknowledged after the kill.
@@ -16,14 +16,13 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { RpcClient } from '../../src/client/index.ts'
-import { Registry } from '../../src/registry.ts'
 import { avroEventsIn } from '../helpers/avro-files.ts'
 import { type AgentProcess, eventually, freePort, startAgent, tempDir } from '../helpers/cli.ts'
 
 type ChannelKind = 'memory' | 'file'
 
-/** Durable when the file channel exists in this build (issue 3); memory otherwise. */
-const CHANNEL: ChannelKind = new Registry().find('channel', 'file') !== undefined ? 'file' : 'memory'
+/** File channels on both sides (the no-loss guarantee); FLUMEN_FLOW_CHANNEL=memory runs the same flows on memory. */
+const CHANNEL: ChannelKind = process.env.FLUMEN_FLOW_CHANNEL === 'memory' ? 'memory' : 'file'
 const MEMORY_CAPACITY = 2000
 
 function channel(agent: string, name: string, dir: string, kind: ChannelKind = CHANNEL): string {
