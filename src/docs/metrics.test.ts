@@ -26,10 +26,10 @@ describe('metrics reference', () => {
   it('maps every Flume attribute to its Prometheus name', () => {
     const r = renderMetricsReference()
     assert.ok(r.startsWith(BEGIN) && r.endsWith(END))
-    assert.match(r, /\| `EventDrainSuccessCount` \| `flumen_sink_events_delivered_total` \| counter \|/)
-    assert.match(r, /\| `ChannelSize` \| `flumen_channel_size_events` \| gauge \|/)
-    assert.match(r, /`flumen_channel_checkpoint_write_error_total` \| counter/)
-    assert.match(r, /\| `ReloadFailures` \| `flumen_agent_reload_failures_total` \| counter \|/)
+    assert.match(r, /\| `EventDrainSuccessCount` +\| `flumen_sink_events_delivered_total` +\| counter +\|/)
+    assert.match(r, /\| `ChannelSize` +\| `flumen_channel_size_events` +\| gauge +\|/)
+    assert.match(r, /`flumen_channel_checkpoint_write_error_total` +\| counter/)
+    assert.match(r, /\| `ReloadFailures` +\| `flumen_agent_reload_failures_total` +\| counter +\|/)
   })
 
   it('documents every agent counter the code increments', () => {

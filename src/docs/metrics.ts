@@ -23,6 +23,14 @@ const GROUP_TITLE: Record<CounterKind, string> = {
   SINK: 'Sinks (`"SINK.<name>"`)',
 }
 
+/** A markdown table aligned as the project's formatter (biome) writes it, so the docs stay stable. */
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = head.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)]
+}
+
 export function renderMetricsReference(): string {
   const out: string[] = [BEGIN, '']
   out.push(
@@ -34,13 +42,20 @@ export function renderMetricsReference(): string {
   )
   for (const kind of Object.keys(FLUME_TO_PROMETHEUS) as CounterKind[]) {
     out.push(`#### ${GROUP_TITLE[kind]}`, '')
-    out.push('| Flume JSON attribute | Prometheus metric | type | meaning |', '|---|---|---|---|')
-    for (const [attr, m] of Object.entries(FLUME_TO_PROMETHEUS[kind]))
-      out.push(`| \`${attr}\` | \`${m.name}\` | ${m.type} | ${m.help} |`)
-    out.push(
-      `| \`StartTime\` | \`${START_TIME.name}\` | ${START_TIME.type} | ${START_TIME.help.replace(/\.$/, '')}, in epoch seconds (JSON: epoch ms). |`,
-    )
-    out.push('| `StopTime`, `Type` | — | | JSON only. |', '')
+    const rows = Object.entries(FLUME_TO_PROMETHEUS[kind]).map(([attr, m]) => [
+      `\`${attr}\``,
+      `\`${m.name}\``,
+      m.type,
+      m.help,
+    ])
+    rows.push([
+      '`StartTime`',
+      `\`${START_TIME.name}\``,
+      START_TIME.type,
+      `${START_TIME.help.replace(/\.$/, '')}, in epoch seconds (JSON: epoch ms).`,
+    ])
+    rows.push(['`StopTime`, `Type`', '—', '', 'JSON only.'])
+    out.push(...table(['Flume JSON attribute', 'Prometheus metric', 'type', 'meaning'], rows), '')
   }
   const examples: [CounterKind, string][] = [
     ['CHANNEL', 'CheckpointWriteErrorCount'],
@@ -55,20 +70,24 @@ export function renderMetricsReference(): string {
     '`flumen_<kind>_<attribute in snake_case, without Count>`, with `_total` (a counter) when the attribute',
     'ends in `Count` or `Fail`, otherwise a gauge. For example:',
     '',
-    '| group | Flume JSON attribute | Prometheus metric | type |',
-    '|---|---|---|---|',
   )
-  for (const [kind, attr] of examples) {
-    const m = genericName(kind, attr)
-    out.push(`| ${kind} | \`${attr}\` | \`${m.name}\` | ${m.type} |`)
-  }
+  out.push(
+    ...table(
+      ['group', 'Flume JSON attribute', 'Prometheus metric', 'type'],
+      examples.map(([kind, attr]) => {
+        const m = genericName(kind, attr)
+        return [kind, `\`${attr}\``, `\`${m.name}\``, m.type]
+      }),
+    ),
+  )
   out.push('', '#### Agent and process (Prometheus and the dashboard only)', '')
-  out.push('| counter | Prometheus metric | type | meaning |', '|---|---|---|---|')
-  for (const [name, help] of Object.entries(AGENT_COUNTERS)) {
+  const agentRows = Object.entries(AGENT_COUNTERS).map(([name, help]) => {
     const m = agentMetricName(name)
-    out.push(`| \`${name}\` | \`${m.name}\` | ${m.type} | ${help} |`)
-  }
-  for (const [name, help] of Object.entries(PROCESS_GAUGES)) out.push(`| — | \`${name}\` | gauge | ${help} |`)
+    return [`\`${name}\``, `\`${m.name}\``, m.type, help]
+  })
+  for (const [name, help] of Object.entries(PROCESS_GAUGES))
+    agentRows.push(['—', `\`${name}\``, 'gauge', help])
+  out.push(...table(['counter', 'Prometheus metric', 'type', 'meaning'], agentRows))
   out.push('', END)
   return out.join('\n')
 }
