@@ -109,7 +109,14 @@ describe('live reload (CLI)', () => {
       line = await reload(agent, file, conf(c), /Configuration reloaded/)
       assert.match(line, /added=\["SINK\.k2"\]/)
       assert.match(line, /restarted=\[\]/)
-      await eventually(() => outputLines(join(dir, 'out2')).length > 0)
+      // (k2 shares the channel with k1: it gets events only when k1 leaves some, so wait for it to run.)
+      await eventually(async () => {
+        const j = (await (await fetch(`http://127.0.0.1:${mon}/metrics`)).json()) as Record<
+          string,
+          Record<string, string>
+        >
+        return Number(j['SINK.k2']?.StartTime ?? 0) > 0
+      })
 
       // 3. k1's batch size.
       c = { ...c, k1Batch: 10 }
