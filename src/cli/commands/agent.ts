@@ -236,11 +236,19 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
   // SIGHUP reloads at once (whether or not the files are watched); without a handler it would kill us.
-  process.on('SIGHUP', () => {
+  // One that arrives while the agent is still starting is applied as soon as it runs.
+  let started = false
+  let hupWhileStarting = false
+  const onHup = () => {
     if (stopping !== undefined) return
+    if (!started) {
+      hupWhileStarting = true
+      return
+    }
     logger.info({ signal: 'SIGHUP' }, 'Reloading the configuration')
     void reloader.reload('signal')
-  })
+  }
+  process.on('SIGHUP', onHup)
 
   try {
     await agent.start()
@@ -281,7 +289,9 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
     )
   }
 
+  started = true
   if (stopping === undefined) reloader.start(baseline)
+  if (hupWhileStarting) onHup()
   logger.info(
     {
       agent: name,
