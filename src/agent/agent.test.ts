@@ -304,6 +304,52 @@ a1.sinks.k3.delayMs = 40
     assert.equal(duplicated.length, 0)
   })
 
+  it('a removed memory channel whose sink cannot deliver: its events are reported lost, with the count', async () => {
+    const cfg = (second: boolean) => `
+a1.sources = r1${second ? ' r2' : ''}
+a1.channels = c1${second ? ' c2' : ''}
+a1.sinks = k1${second ? ' k2' : ''}
+a1.sources.r1.type = test-counter
+a1.sources.r1.channels = c1
+a1.sources.r1.intervalMs = 5
+a1.sources.r2.type = test-counter
+a1.sources.r2.channels = c2
+a1.sources.r2.batchSize = 100
+a1.sources.r2.intervalMs = 1
+a1.channels.c1.type = memory
+a1.channels.c2.type = memory
+a1.channels.c2.capacity = 500
+a1.channels.c2.keep-alive = 1
+a1.sinks.k1.type = test-collect
+a1.sinks.k1.channel = c1
+a1.sinks.k2.type = test-collect
+a1.sinks.k2.channel = c2
+a1.sinks.k2.fail = true
+`
+    const h = await startHarness(cfg(true), { drainTimeoutMs: 300 })
+    try {
+      const c2 = h.agent.channels.get('c2')
+      assert.ok(c2 !== undefined)
+      await until(() => c2.size() === 500, 10_000, 'c2 to fill up')
+      const o = await h.reload(cfg(false))
+      assert.equal(o.result, 'applied', o.message)
+      assert.equal(o.report?.lostEvents, 500)
+      assert.equal(h.metrics.agent.get('ReloadLostEvents'), 500)
+      assert.ok(
+        h.problems.some(
+          (p) => p.component === 'CHANNEL.c2' && p.events === 500 && /lost/.test(String(p.msg)),
+        ),
+      )
+    } finally {
+      await h.close()
+    }
+    // Everything r1 produced still arrived.
+    const fromR1 = new Set(h.ledger.accepted.filter((b) => b.startsWith('r1-')))
+    const delivered = new Set(h.ledger.deliveredBodies())
+    assert.ok(fromR1.size > 0)
+    for (const b of fromR1) assert.ok(delivered.has(b), b)
+  })
+
   it('a source whose settings change restarts and resumes; an unchanged file is a no-op', async () => {
     const cfg = (batch: number) => `
 a1.sources = r1

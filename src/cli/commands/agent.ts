@@ -102,6 +102,7 @@ export { logDiagnostics }
 
 /** `-i <seconds>`: Flume takes whole seconds; fractions are accepted (tests, quick edits). */
 export function pollIntervalMs(value: string | undefined): number {
+  // Flume compat: files are polled every 30 s unless -i says otherwise (Application.DEFAULT_FILE_INTERVAL).
   if (value === undefined) return 30_000
   const n = Number(value.trim())
   if (!Number.isFinite(n) || n <= 0)
