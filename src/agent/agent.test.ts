@@ -350,6 +350,47 @@ a1.sinks.k2.fail = true
     for (const b of fromR1) assert.ok(delivered.has(b), b)
   })
 
+  it('a channel whose new configuration cannot be built keeps running as it was, and the next reload retries', async () => {
+    const cfg = (channel: string, fail: boolean) => `
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = test-counter
+a1.sources.r1.channels = c1
+a1.sources.r1.batchSize = 50
+a1.sources.r1.intervalMs = 5
+${channel}
+a1.sinks.k1.type = test-collect
+a1.sinks.k1.channel = c1
+a1.sinks.k1.fail = ${fail}
+`
+    const memory =
+      'a1.channels.c1.type = memory\na1.channels.c1.capacity = 1000\na1.channels.c1.keep-alive = 1'
+    const h = await startHarness(cfg(memory, true))
+    try {
+      const c1 = h.agent.channels.get('c1')
+      assert.ok(c1 !== undefined)
+      await until(() => c1.size() === 1000, 10_000, 'c1 to fill up')
+      let o = await h.reload(cfg('a1.channels.c1.type = test-fragile\na1.channels.c1.explode = true', true))
+      assert.equal(o.result, 'applied')
+      assert.equal(h.agent.channels.get('c1'), c1, 'the old channel still runs')
+      assert.equal(c1.size(), 1000, 'with its events')
+      assert.equal(h.metrics.get('CHANNEL.c1'), c1.counter)
+      assert.equal(h.metrics.agent.get('ComponentBuildFailures'), 1)
+      // Same file, the sink fixed: the channel is tried again (what runs is still the memory channel).
+      o = await h.reload(cfg('a1.channels.c1.type = test-fragile\na1.channels.c1.capacity = 2000', false))
+      assert.equal(o.result, 'applied', o.message)
+      assert.equal(o.report?.movedEvents, 1000)
+      assert.equal(h.agent.topology().channels[0]?.type, 'test-fragile')
+      await until(() => h.ledger.delivered.length >= 1000, 10_000, 'the moved events to be delivered')
+    } finally {
+      await h.close()
+    }
+    const { missing, duplicated } = accounting(h.ledger)
+    assert.equal(missing.length, 0)
+    assert.equal(duplicated.length, 0)
+  })
+
   it('a source whose settings change restarts and resumes; an unchanged file is a no-op', async () => {
     const cfg = (batch: number) => `
 a1.sources = r1

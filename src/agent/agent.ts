@@ -553,16 +553,19 @@ export class Agent {
 
   // --- reload ------------------------------------------------------------------------------------------
 
-  /** The running part of the compiled configuration: components that were built. */
+  /**
+   * The configuration that actually runs: each running component with the compiled configuration it was
+   * built (or last reconfigured) with. Components that failed to build are absent, so the next reload
+   * builds them again even if their configuration did not change.
+   */
   #running(): CompiledAgent {
     const c = this.#compiled
-    const pick = <T>(m: ReadonlyMap<string, T>, has: (k: string) => boolean) =>
-      new Map([...m].filter(([k]) => has(k)))
     return {
       ...c,
-      channels: pick(c.channels, (k) => this.#channels.has(k)),
-      sources: pick(c.sources, (k) => this.#sources.has(k)),
-      sinks: pick(c.sinks, (k) => this.#sinks.has(k)),
+      channels: new Map([...this.#channels].map(([k, u]) => [k, u.compiled])),
+      sources: new Map([...this.#sources].map(([k, u]) => [k, u.compiled])),
+      sinks: new Map([...this.#sinks].map(([k, u]) => [k, u.compiled])),
+      sinkGroups: new Map([...c.sinkGroups].filter(([k]) => this.#groups.has(`g:${k}`))),
     }
   }
 
@@ -713,13 +716,22 @@ export class Agent {
         }
       } else if (action === 'replace' && old !== undefined && cc !== undefined) {
         const reopen = old.channel.durable === true && old.compiled.spec === cc.spec
+        // Built before the old one stops (building touches no storage; starting does): if the new
+        // configuration cannot be built, the old channel keeps running as it was, and the next reload
+        // tries again (the plan compares with what runs).
+        const u = await this.#buildChannel(cc)
+        if (u === undefined) {
+          this.#logger.error(
+            { component: `CHANNEL.${name}` },
+            'Channel keeps running with its previous configuration: the new one could not be built',
+          )
+          for (const g of old.counters) this.metrics.register(g)
+          continue
+        }
         if (reopen) {
           const held = old.channel.size()
           await old.supervisor.stop()
           this.#untrack(old.counters)
-          this.#channels.delete(name)
-          const u = await this.#buildChannel(cc)
-          if (u === undefined) continue
           this.#channels.set(name, u)
           await u.supervisor.start()
           if (u.channel.size() < held) {
@@ -729,12 +741,8 @@ export class Agent {
             )
           }
         } else {
-          this.#channels.delete(name)
-          const u = await this.#buildChannel(cc)
-          if (u !== undefined) {
-            this.#channels.set(name, u)
-            await u.supervisor.start()
-          }
+          this.#channels.set(name, u)
+          await u.supervisor.start()
           moves.push({ name, from: old })
         }
       } else if (action === 'add' && cc !== undefined) {

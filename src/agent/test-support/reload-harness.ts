@@ -10,13 +10,22 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
+import { MemoryChannel } from '../../channels/memory.ts'
 import { compileAgent } from '../../config/compile.ts'
 import { loadConfig } from '../../config/load.ts'
 import { MetricsRegistry, SinkCounter, SourceCounter } from '../../core/counters.ts'
 import { ChannelError } from '../../core/errors.ts'
 import { Event } from '../../core/event.ts'
 import { sleep } from '../../core/runners.ts'
-import { type AnySpec, batchSizeField, bool, defineSink, defineSource, int } from '../../core/spec.ts'
+import {
+  type AnySpec,
+  batchSizeField,
+  bool,
+  defineChannel,
+  defineSink,
+  defineSource,
+  int,
+} from '../../core/spec.ts'
 import { Registry } from '../../registry.ts'
 import { takeAndDeliver } from '../../sinks/util/take-batch.ts'
 import { Agent } from '../agent.ts'
@@ -122,7 +131,30 @@ export function testSpecs(ledger: Ledger): AnySpec[] {
       }
     },
   })
-  return [source, sink]
+  // A memory channel whose build can be made to fail (a channel type that cannot be built as configured).
+  const fragile = defineChannel({
+    type: 'test-fragile',
+    summary: 'A memory channel whose build fails when explode = true.',
+    fields: {
+      capacity: int({ key: 'capacity', default: 1000, min: 1, doc: 'Capacity.' }),
+      explode: bool({ key: 'explode', default: false, doc: 'Fail the build.' }),
+    },
+    transactionCapacity: () => 100,
+    build(cfg, ctx) {
+      if (cfg.explode) throw new Error('cannot build this channel')
+      ledger.built(`CHANNEL.${ctx.name}`)
+      const ch = new MemoryChannel(ctx.name, {
+        capacity: cfg.capacity,
+        transactionCapacity: 100,
+        keepAlive: 1,
+        byteCapacity: undefined,
+        byteCapacityBufferPercentage: 20,
+      })
+      ctx.metrics.register(ch.counter)
+      return ch
+    },
+  })
+  return [source, sink, fragile]
 }
 
 export interface Harness {
