@@ -139,22 +139,22 @@ export class MemoryChannel implements Channel {
 
   /**
    * Applies a new configuration in place, keeping queued events (Flume reuses a memory channel across
-   * reloads when its name and type are unchanged). Shrinking below the current fill is refused.
+   * reloads when its name and type are unchanged). A capacity below the current fill is applied too: the
+   * channel holds more than its capacity until the sinks drain it, and commits that add events wait
+   * (keep-alive) or fail as full meanwhile. Returns how many events are over the new capacity (0 normally).
+   *
+   * Deliberate difference: Flume waits keep-alive seconds for the room to free up and, failing that,
+   * keeps the old capacity with a warning; flumen applies the configuration that was asked for at once.
    */
-  reconfigure(cfg: MemoryChannelConfig): void {
+  reconfigure(cfg: MemoryChannelConfig): number {
     const used = this.#capacity - this.#space.remainingSlots
-    if (cfg.capacity < used) {
-      throw new ChannelError(
-        `Cannot shrink memory channel ${this.name} to ${cfg.capacity}: it holds ${used} events`,
-        { component: `CHANNEL.${this.name}` },
-      )
-    }
     this.#capacity = cfg.capacity
     this.counter.channelCapacity = cfg.capacity
     this.#transactionCapacity = cfg.transactionCapacity
     this.#keepAliveMs = cfg.keepAlive * 1000
     this.#byteSlots = MemoryChannel.byteSlots(cfg)
     this.#space.resize(cfg.capacity, this.#byteSlots)
+    return Math.max(0, used - cfg.capacity)
   }
 
   begin(): Transaction {

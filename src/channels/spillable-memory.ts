@@ -270,6 +270,11 @@ export class SpillableMemoryChannel implements Channel {
     return this.#s.transactionCapacity
   }
 
+  /** Durable when it has an overflow: a graceful stop spills the memory queue into it. */
+  get durable(): boolean {
+    return this.#overflow !== undefined
+  }
+
   get settings(): SpillableSettings {
     return this.#s
   }

@@ -3,16 +3,17 @@
  *
  *   flumen agent -n a1 -f conf/x.conf [-f more.conf] [-Dflume.root.logger=INFO,console] [--strict]
  *   flumen check -f conf/x.conf [-n a1]
+ *   flumen top [--url http://host:port] [--once]
  *   flumen avro-client -H host -p port [-F file | --dirname dir] [-R headerFile] [-P rpc.properties]
  *   flumen version
  *
- * Exit codes: 0 success (and after a graceful stop), 1 configuration error or fatal start failure,
- * 2 usage error, 130/143 when a second SIGINT/SIGTERM forces an immediate exit.
+ * Exit codes: 0 success (and after a graceful stop), 1 configuration error or fatal start failure (for
+ * `top`: the agent cannot be reached), 2 usage error, 130/143 when a second SIGINT/SIGTERM forces an
+ * immediate exit. Signals of `agent`: SIGTERM/SIGINT stop gracefully, SIGHUP reloads the configuration.
  */
 
 import { UsageError } from './args.ts'
 import { runAgentCommand } from './commands/agent.ts'
-import { runAvroClientCommand } from './commands/avro-client.ts'
 import { runCheckCommand } from './commands/check.ts'
 import { VERSION } from './version.ts'
 
@@ -23,7 +24,8 @@ Usage: flumen <command> [options]      (flume-ng is the same program)
 Commands:
   agent        run an agent:   flumen agent -n a1 -f conf/example.conf
   check        validate config: flumen check -f conf/example.conf [-n a1]
-  avro-client  send lines:     flumen avro-client -H host -p port [-F file] [-R headers.properties]
+  top          live view of a running agent: flumen top --url http://127.0.0.1:41414
+  avro-client  send lines to an avro source: flumen avro-client -H host -p port [-F file] [-R headers]
   version      print the version
   help         this text; 'flumen <command> --help' for a command's options
 `
@@ -37,8 +39,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runAgentCommand(rest)
       case 'check':
         return await runCheckCommand(rest)
+      case 'top':
+        // Loaded on demand: the agent never needs it.
+        return await (await import('./commands/top.ts')).runTopCommand(rest)
       case 'avro-client':
-        return await runAvroClientCommand(rest)
+        // Loaded on demand too: the RPC client SDK costs an agent nothing.
+        return await (await import('./commands/avro-client.ts')).runAvroClientCommand(rest)
       case 'version':
       case '--version':
       case '-v':

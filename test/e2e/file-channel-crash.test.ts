@@ -38,7 +38,7 @@ interface Dirs {
   readonly backup: string
 }
 
-function config(d: Dirs, port: number, sinkDir: string): string {
+function config(d: Dirs, port: number, sinkDir: string, sinkBatch = 100): string {
   return `
 a1.sources = r1
 a1.channels = c1
@@ -61,7 +61,7 @@ a1.sinks.k1.type = file_roll
 a1.sinks.k1.channel = c1
 a1.sinks.k1.sink.directory = ${sinkDir}
 a1.sinks.k1.sink.rollInterval = 0
-a1.sinks.k1.sink.batchSize = 100
+a1.sinks.k1.sink.batchSize = ${sinkBatch}
 `
 }
 
@@ -103,7 +103,9 @@ describe('file channel crash tests (real CLI)', () => {
     let kills = 0
     const progress: number[] = []
     for (const share of [0.1, 0.25, 0.4, 0.55, 0.7, 0.85]) {
-      const agent = await startAgent(config(d, port, out), { dir: root })
+      // Small take batches (each one an fsync'd take record) keep the drain slow enough for the kills to
+      // land inside it even on a fast disk.
+      const agent = await startAgent(config(d, port, out, 10), { dir: root })
       const threshold = Math.floor(acked.size * share)
       await eventually(() => (new Set(outputLines(out)).size >= threshold ? true : undefined), 30_000, 5)
       agent.child.kill('SIGKILL')

@@ -115,6 +115,7 @@ type State = 'new' | 'starting' | 'open' | 'stopping' | 'closed' | 'failed'
 
 export class FileChannel implements Channel {
   readonly name: string
+  readonly durable = true
   readonly counter: ChannelCounter
   readonly #cfg: ResolvedFileChannelConfig
   readonly #logger: Logger

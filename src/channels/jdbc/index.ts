@@ -116,6 +116,7 @@ async function makeBackend(s: JdbcSettings): Promise<JdbcBackend> {
 
 export class JdbcChannel implements Channel {
   readonly name: string
+  readonly durable = true
   readonly counter: ChannelCounter
   readonly #s: JdbcSettings
   readonly #logger: Logger
