@@ -21,7 +21,7 @@
 
 import type { ConnectionOptions } from 'node:tls'
 import { ConfigError } from '../core/errors.ts'
-import { clientTlsOptions, TlsConfigError, type TlsSettings, withGlobals } from '../protocols/tls/options.ts'
+import type { TlsSettings } from '../protocols/tls/options.ts'
 
 export type ClientType = 'avro' | 'thrift' | 'failover' | 'loadbalance'
 export type Transport = 'avro' | 'thrift'
@@ -287,6 +287,8 @@ export async function resolveOptions(
   }
   let tls: ConnectionOptions | undefined
   if (o.ssl !== undefined && o.ssl !== false) {
+    // Loaded only with TLS on (it brings node:crypto for PKCS#12 truststores).
+    const { clientTlsOptions, TlsConfigError, withGlobals } = await import('../protocols/tls/options.ts')
     const settings = withGlobals(o.ssl === true ? {} : o.ssl, globals)
     try {
       tls = await clientTlsOptions(settings, (message, detail) => logger.warn(detail ?? {}, message))

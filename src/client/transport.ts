@@ -9,7 +9,6 @@ import { connect as netConnect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { ConnectionOptions } from 'node:tls'
 import { tls } from '../core/builtin-modules.ts'
-import { ZlibDuplex } from '../protocols/avro-ipc/zlib-stream.ts'
 
 export interface TransportOptions {
   readonly host: string
@@ -25,7 +24,12 @@ export class ConnectError extends Error {
   readonly code = 'FLUME_ERR_RPC_CONNECT'
 }
 
-export function openTransport(o: TransportOptions): Promise<Duplex> {
+export async function openTransport(o: TransportOptions): Promise<Duplex> {
+  // node:zlib only when compression is on.
+  const Zlib =
+    o.deflateLevel === undefined
+      ? undefined
+      : (await import('../protocols/avro-ipc/zlib-stream.ts')).ZlibDuplex
   return new Promise<Duplex>((resolve, reject) => {
     const where = `${o.host}:${o.port}`
     let done = false
@@ -53,7 +57,7 @@ export function openTransport(o: TransportOptions): Promise<Duplex> {
     )
     socket.once('connect', () => {
       let s: Duplex = socket as Socket
-      if (o.deflateLevel !== undefined) s = new ZlibDuplex(s, o.deflateLevel)
+      if (Zlib !== undefined) s = new Zlib(s, o.deflateLevel)
       if (o.tls === undefined) {
         stream = s
         finish(undefined)

@@ -32,8 +32,9 @@ import { Event, newHeaders } from '../core/event.ts'
 import { RateLimitedLog } from '../core/rate-limited-log.ts'
 import { bool, type ConfigOf, defineSource, int, str } from '../core/spec.ts'
 import type { DecodedFlumeEvent } from '../protocols/avro/flume-event.ts'
-import { AvroResponder, type AvroStatus } from '../protocols/avro-ipc/index.ts'
-import { type IpFilter, IpFilterRuleError, parseIpFilterRules } from './util/ip-filter.ts'
+import type { AvroStatus } from '../protocols/avro-ipc/protocol.ts'
+import { AvroResponder } from '../protocols/avro-ipc/responder.ts'
+import { compileIpFilter, type IpFilter, IpFilterRuleError, parseIpFilterRules } from './util/ip-filter.ts'
 import { RpcServer, rpcServerFields } from './util/rpc-server.ts'
 import { buildTlsServerOptions, tlsServerFields } from './util/tls-server.ts'
 
@@ -230,7 +231,7 @@ export const spec = defineSource({
     let filter: IpFilter | undefined
     if (cfg.ipFilter) {
       try {
-        filter = parseIpFilterRules(cfg.ipFilterRules ?? '')
+        filter = await compileIpFilter(cfg.ipFilterRules ?? '')
       } catch (e) {
         if (e instanceof IpFilterRuleError)
           throw new ConfigError(e.message, { component: `SOURCE.${ctx.name}` })

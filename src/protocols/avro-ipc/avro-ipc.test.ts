@@ -64,6 +64,7 @@ describe('Flume protocol text', () => {
     assert.equal(FLUME_PROTOCOL_JSON.length, 1334)
     assert.equal(Buffer.byteLength(FLUME_PROTOCOL_JSON), 1334)
     assert.equal(FLUME_PROTOCOL_HASH.toString('hex'), H)
+    assert.equal(createHash('md5').update(FLUME_PROTOCOL_JSON, 'utf8').digest('hex'), H)
     // The doc alone hashes to the reference's value too.
     const doc = (JSON.parse(FLUME_PROTOCOL_JSON) as { doc: string }).doc
     assert.equal(doc.length, 797)

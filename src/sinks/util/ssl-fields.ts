@@ -8,12 +8,7 @@ import type { ConnectionOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import { ConfigError } from '../../core/errors.ts'
 import { bool, list, str } from '../../core/spec.ts'
-import {
-  clientTlsOptions,
-  TlsConfigError,
-  type TlsSettings,
-  withGlobals,
-} from '../../protocols/tls/options.ts'
+import type { TlsSettings } from '../../protocols/tls/options.ts'
 
 export function sslClientFields(opts: { trustAllCerts: boolean }) {
   return {
@@ -90,6 +85,8 @@ export async function sinkTls(
   kind: string,
 ): Promise<ConnectionOptions | undefined> {
   if (!cfg.ssl) return undefined
+  // Loaded only with TLS on (it brings node:crypto for PKCS#12 truststores).
+  const { clientTlsOptions, TlsConfigError, withGlobals } = await import('../../protocols/tls/options.ts')
   try {
     return await clientTlsOptions(
       withGlobals(clientTlsSettings(cfg), { sys: ctx.sys, env: process.env }),

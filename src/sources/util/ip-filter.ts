@@ -12,7 +12,7 @@
 
 import { lookupService } from 'node:dns/promises'
 import { hostname } from 'node:os'
-import { compileJavaRegex, type JavaRegex } from '../../config/java-regex.ts'
+import type { JavaRegex } from '../../config/java-regex.ts'
 
 interface Rule {
   readonly text: string
@@ -30,11 +30,21 @@ function translate(pattern: string): string {
   return pattern.replace(/\./g, '\\.').replace(/\*/g, '.*').replace(/\?/g, '.')
 }
 
-/** Parses `ipFilterRules`; throws IpFilterRuleError with Flume's wording for a malformed rule. */
-export function parseIpFilterRules(text: string): IpFilter {
+interface RuleText {
+  readonly text: string
+  readonly allow: boolean
+  readonly kind: 'ip' | 'name'
+  readonly pattern: string
+}
+
+/**
+ * Checks the syntax of `ipFilterRules` (no regex compiled: cheap enough for configuration checks); throws
+ * IpFilterRuleError with Flume's wording for a malformed rule.
+ */
+export function parseIpFilterRules(text: string): readonly RuleText[] {
   if (text.trim() === '')
     throw new IpFilterRuleError('ipFilter is configured with true but ipFilterRules is not defined')
-  const rules: Rule[] = []
+  const rules: RuleText[] = []
   for (const raw of text.split(',')) {
     const def = raw.trim()
     const bad = () =>
@@ -48,24 +58,33 @@ export function parseIpFilterRules(text: string): IpFilter {
     if ((access !== 'allow' && access !== 'deny') || c2 < 0) throw bad()
     const kind = def.slice(c1 + 1, c2)
     if (kind !== 'ip' && kind !== 'name') throw bad()
-    const pattern = def.slice(c2 + 1).trim()
-    const localhost = kind === 'name' && pattern === 'localhost'
+    rules.push({ text: def, allow: access === 'allow', kind, pattern: def.slice(c2 + 1).trim() })
+  }
+  return rules
+}
+
+/** Parses and compiles `ipFilterRules` (the Java regex translator is loaded only here, when ipFilter is on). */
+export async function compileIpFilter(text: string): Promise<IpFilter> {
+  const { compileJavaRegex } = await import('../../config/java-regex.ts')
+  const rules: Rule[] = []
+  for (const r of parseIpFilterRules(text)) {
+    const localhost = r.kind === 'name' && r.pattern === 'localhost'
     let re: JavaRegex | undefined
-    if (!localhost && pattern !== '') {
+    if (!localhost && r.pattern !== '') {
       try {
-        re = compileJavaRegex(`(${translate(pattern)})`)
+        re = compileJavaRegex(`(${translate(r.pattern)})`)
       } catch (e) {
         throw new IpFilterRuleError(
-          `Invalid ipFilter pattern '${pattern}' in '${def}': ${(e as Error).message}`,
+          `Invalid ipFilter pattern '${r.pattern}' in '${r.text}': ${(e as Error).message}`,
         )
       }
     }
     rules.push({
-      text: def,
-      allow: access === 'allow',
+      text: r.text,
+      allow: r.allow,
       localhost,
-      ip: kind === 'ip' ? re : undefined,
-      name: kind === 'name' ? re : undefined,
+      ip: r.kind === 'ip' ? re : undefined,
+      name: r.kind === 'name' ? re : undefined,
     })
   }
   return new IpFilter(rules)

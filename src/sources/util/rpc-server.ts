@@ -23,7 +23,6 @@ import { describeError } from '../../core/errors.ts'
 import { RateLimitedLog } from '../../core/rate-limited-log.ts'
 import { int, str } from '../../core/spec.ts'
 import { DEFAULT_MAX_FRAME_BYTES } from '../../protocols/avro-ipc/frame.ts'
-import { ZlibDuplex } from '../../protocols/avro-ipc/zlib-stream.ts'
 import { resolveBindAddress } from './bind.ts'
 import type { IpFilter } from './ip-filter.ts'
 
@@ -76,6 +75,8 @@ export class RpcServer {
   #server: Server | undefined
   #sweep: NodeJS.Timeout | undefined
   #secureContext: import('node:tls').SecureContext | undefined
+  /** Loaded only when deflate is on (node:zlib costs memory an agent without it should not pay). */
+  #ZlibDuplex: typeof import('../../protocols/avro-ipc/zlib-stream.ts').ZlibDuplex | undefined
 
   constructor(options: RpcServerOptions) {
     this.#o = options
@@ -104,6 +105,9 @@ export class RpcServer {
   async start(connect: ConnectionFactory): Promise<void> {
     const o = this.#o
     if (o.tls !== undefined) this.#secureContext = tls().createSecureContext(o.tls)
+    if (o.deflateLevel !== undefined) {
+      this.#ZlibDuplex = (await import('../../protocols/avro-ipc/zlib-stream.ts')).ZlibDuplex
+    }
     const host = await resolveBindAddress(o.bind)
     const server = createServer({ noDelay: true, keepAlive: true }, (socket) => this.#accept(socket, connect))
     await new Promise<void>((resolve, reject) => {
@@ -173,7 +177,8 @@ export class RpcServer {
     const o = this.#o
     if (live.socket.destroyed) return
     let stream: Duplex = live.socket
-    if (o.deflateLevel !== undefined) stream = new ZlibDuplex(stream, o.deflateLevel)
+    if (o.deflateLevel !== undefined && this.#ZlibDuplex !== undefined)
+      stream = new this.#ZlibDuplex(stream, o.deflateLevel)
     if (this.#secureContext !== undefined) {
       const t: TLSSocket = new (tls().TLSSocket)(stream, {
         isServer: true,

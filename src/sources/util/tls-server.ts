@@ -27,7 +27,6 @@ import type { TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import { ConfigError } from '../../core/errors.ts'
 import { bool, list, str } from '../../core/spec.ts'
-import { serverTlsOptions, sniffStore, TlsConfigError, withGlobals } from '../../protocols/tls/options.ts'
 import { documentedDefault } from './fields.ts'
 
 export function tlsServerFields(opts: { httpAliases?: boolean } = {}) {
@@ -96,9 +95,6 @@ export interface TlsEnv {
   readonly component: string
 }
 
-/** Recognises a keystore by content (see protocols/tls/options.ts). */
-export const sniffKeystore = sniffStore
-
 /**
  * Node's TLS server options for the config, or undefined when `ssl` is off. Throws ConfigError. The
  * keystore handling, global fallbacks and protocol/cipher mapping live in protocols/tls/options.ts, shared
@@ -109,6 +105,8 @@ export async function buildTlsServerOptions(
   e: TlsEnv,
 ): Promise<TlsOptions | undefined> {
   if (!cfg.ssl) return undefined
+  // Loaded only with TLS on (node:crypto, keystore parsing): sources without it do not pay for it.
+  const { serverTlsOptions, TlsConfigError, withGlobals } = await import('../../protocols/tls/options.ts')
   try {
     return await serverTlsOptions(
       withGlobals(
