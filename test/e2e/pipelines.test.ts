@@ -243,7 +243,15 @@ a1.sinks.k1.sink.directory = ${out}
 a1.sinks.k1.sink.rollInterval = 0
 a1.sinks.k1.sink.batchSize = 2
 `,
-      { dir, sys: { 'flume.monitoring.type': 'http', 'flume.monitoring.port': String(mon) } },
+      {
+        dir,
+        // A drain bound well above what a loaded CI machine needs: the test is about not losing events.
+        sys: {
+          'flume.monitoring.type': 'http',
+          'flume.monitoring.port': String(mon),
+          'flumen.shutdown.timeout': '120000',
+        },
+      },
     )
     await eventually(async () => {
       const m = await fetchJson(`http://127.0.0.1:${mon}/metrics`)
@@ -251,7 +259,7 @@ a1.sinks.k1.sink.batchSize = 2
     })
     const m = await fetchJson(`http://127.0.0.1:${mon}/metrics`)
     assert.ok(Number(m['CHANNEL.c1']?.ChannelSize) > 0, 'the sink is still draining when we stop the agent')
-    const r = await agent.stop('SIGTERM')
+    const r = await agent.stop('SIGTERM', 150_000)
     assert.equal(r.code, 0)
     assert.match(agent.output(), /Agent stopped .*leftInChannels=0/)
     const lines = rolledLines(out)
