@@ -50,12 +50,21 @@ export const builtinEntries: readonly RegistryEntry[] = [
     () => import('./sources/netcatudp.ts'),
   ),
   e('source', ['exec'], ['org.apache.flume.source.ExecSource'], () => import('./sources/exec.ts')),
+  // Flume registers its Kafka components by class name only; `kafka` is flumen's alias.
+  e('source', ['kafka'], ['org.apache.flume.source.kafka.KafkaSource'], () => import('./sources/kafka.ts')),
   // channels
   e('channel', ['memory'], ['org.apache.flume.channel.MemoryChannel'], () => import('./channels/memory.ts')),
+  e(
+    'channel',
+    ['kafka'],
+    ['org.apache.flume.channel.kafka.KafkaChannel'],
+    () => import('./channels/kafka.ts'),
+  ),
   // sinks
   e('sink', ['logger'], ['org.apache.flume.sink.LoggerSink'], () => import('./sinks/logger.ts')),
   e('sink', ['null'], ['org.apache.flume.sink.NullSink'], () => import('./sinks/null.ts')),
   e('sink', ['file_roll'], ['org.apache.flume.sink.RollingFileSink'], () => import('./sinks/file-roll.ts')),
+  e('sink', ['kafka'], ['org.apache.flume.sink.kafka.KafkaSink'], () => import('./sinks/kafka.ts')),
   // channel selectors
   e(
     'selector',
