@@ -71,6 +71,8 @@ export class OffsetTracker {
   /** Records [start, end) of one partition were handed out (in order). */
   issue(topic: string, partition: number, start: number, end: number): Ticket {
     const l = this.ledger(topic, partition)
+    // The first records handed out start at the consumer's start position: nothing to commit below it.
+    if (l.highest < 0 && l.committed < start) l.committed = start
     const t = new Ticket(l, start, end)
     l.tickets.push(t)
     if (end > l.highest) l.highest = end
