@@ -620,7 +620,7 @@ export async function compileAgent(opts: CompileOptions): Promise<CompiledAgent>
       path,
       props,
       component,
-      ['type', 'channels'],
+      ['type', 'channels', 'interceptors'],
       ['selector.', 'interceptors.'],
     )
     let ok = parsed !== undefined

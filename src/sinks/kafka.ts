@@ -43,6 +43,9 @@ import {
 import { compileEscape, EscapeError } from './util/bucket-path.ts'
 import { takeAndDeliver } from './util/take-batch.ts'
 
+/** How long a send may go on retrying once the agent is stopping. */
+const STOP_GRACE_MS = 3_000
+
 export const spec = defineSink({
   type: 'kafka',
   classNames: ['org.apache.flume.sink.kafka.KafkaSink'],
@@ -221,12 +224,30 @@ export const spec = defineSink({
       return out
     }
 
+    let signal: AbortSignal | undefined
     const deliver = async (events: Event[]): Promise<void> => {
       const records = toRecords(events)
       const p = producer
       if (p === undefined) throw new EventDeliveryError(`Sink ${ctx.name} is not started`)
       const t0 = performance.now()
-      await p.send(records)
+      // Once the agent is stopping, a send still retrying (broker down) gets STOP_GRACE_MS more, then the
+      // producer is closed so the batch rolls back and the agent can exit (Java interrupts the sink thread).
+      let timer: NodeJS.Timeout | undefined
+      const onStop = () => {
+        timer = setTimeout(() => {
+          ctx.logger.warn('Kafka sink stopping with a send still in progress; giving up on it (rolled back)')
+          if (producer === p) producer = backend.createProducer(settings, log)
+          void p.close()
+        }, STOP_GRACE_MS)
+      }
+      if (signal?.aborted === true) onStop()
+      else signal?.addEventListener('abort', onStop, { once: true })
+      try {
+        await p.send(records)
+      } finally {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onStop)
+      }
       counter.add('KafkaEventSendTimer', Math.round(performance.now() - t0))
     }
 
@@ -245,9 +266,10 @@ export const spec = defineSink({
         await p?.close()
         counter.stop()
       },
-      async process(signal) {
+      async process(stopSignal) {
+        signal = stopSignal
         try {
-          return await takeAndDeliver(channel, cfg.batchSize, counter, ctx.name, deliver, signal)
+          return await takeAndDeliver(channel, cfg.batchSize, counter, ctx.name, deliver, stopSignal)
         } catch (e) {
           counter.add('RollbackCount')
           throw e

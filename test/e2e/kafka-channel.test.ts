@@ -20,7 +20,13 @@ after(async () => {
 })
 
 let seq = 0
-const env = { agentName: 'a1', name: 'c1', kind: 'CHANNEL' as const, sys: new Map<string, string>(), logger: silentLogger }
+const env = {
+  agentName: 'a1',
+  name: 'c1',
+  kind: 'CHANNEL' as const,
+  sys: new Map<string, string>(),
+  logger: silentLogger,
+}
 
 async function kafkaChannel(o: {
   topic?: string
@@ -59,7 +65,10 @@ async function kafkaChannel(o: {
 channelConformance(
   'kafka',
   async (o) => ({
-    channel: await kafkaChannel({ pollTimeoutMs: o.keepAlive * 1000, transactionCapacity: o.transactionCapacity }),
+    channel: await kafkaChannel({
+      pollTimeoutMs: o.keepAlive * 1000,
+      transactionCapacity: o.transactionCapacity,
+    }),
     cleanup: async () => {},
   }),
   { capacity: false },
@@ -140,12 +149,12 @@ describe('kafka channel', () => {
     const ch = await kafkaChannel({})
     await ch.start()
     const tx = ch.begin()
-    tx.put([ev('x', { key: 'k1', h: 'v', 'ü': 'ß' })])
+    tx.put([ev('x', { key: 'k1', h: 'v', ü: 'ß' })])
     await tx.commit()
     tx.close()
     const t2 = ch.begin()
     const [got] = await t2.take(1)
-    assert.deepEqual({ ...got?.headers }, { key: 'k1', h: 'v', 'ü': 'ß' })
+    assert.deepEqual({ ...got?.headers }, { key: 'k1', h: 'v', ü: 'ß' })
     await t2.commit()
     t2.close()
     await ch.stop()
@@ -164,7 +173,7 @@ describe('kafka channel', () => {
     await raw.stop()
   })
 
-  it('exposes Flume\'s KafkaChannelCounter attributes', async () => {
+  it("exposes Flume's KafkaChannelCounter attributes", async () => {
     const ch = await kafkaChannel({})
     await ch.start()
     await put(ch, ['m'])
@@ -173,7 +182,15 @@ describe('kafka channel', () => {
     await tx.commit()
     tx.close()
     const s = ch.counter.snapshot()
-    for (const k of ['KafkaEventGetTimer', 'KafkaEventSendTimer', 'KafkaCommitTimer', 'RollbackCount', 'ChannelSize', 'EventPutSuccessCount', 'EventTakeSuccessCount']) {
+    for (const k of [
+      'KafkaEventGetTimer',
+      'KafkaEventSendTimer',
+      'KafkaCommitTimer',
+      'RollbackCount',
+      'ChannelSize',
+      'EventPutSuccessCount',
+      'EventTakeSuccessCount',
+    ]) {
       assert.ok(k in s, k)
     }
     assert.equal(s.EventPutSuccessCount, 1)

@@ -3,12 +3,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { consumerSettings, type Globals, producerSettings } from './java-config.ts'
 import { parseJaas, parseJaasFile } from './jaas.ts'
+import { consumerSettings, type Globals, producerSettings } from './java-config.ts'
 
 const none: Globals = { sys: new Map(), env: {} }
 const producer = (p: Record<string, string>, globals = none) =>
-  producerSettings({ props: new Map(Object.entries({ 'bootstrap.servers': 'h1:9092,h2:9093', ...p })), clientId: 'c', globals })
+  producerSettings({
+    props: new Map(Object.entries({ 'bootstrap.servers': 'h1:9092,h2:9093', ...p })),
+    clientId: 'c',
+    globals,
+  })
 const consumer = (p: Record<string, string>, globals = none) =>
   consumerSettings({
     props: new Map(Object.entries({ 'bootstrap.servers': 'h1:9092', 'group.id': 'g', ...p })),
@@ -79,11 +83,13 @@ describe('Java producer properties', () => {
     assert.deepEqual(keys({ 'request.timeout.ms': 'soon' }), ['request.timeout.ms'])
     assert.deepEqual(keys({ 'enable.idempotence': 'yes' }), ['enable.idempotence'])
     assert.deepEqual(keys({ 'enable.idempotence': 'true', acks: '1' }), ['enable.idempotence'])
-    assert.deepEqual(keys({ 'security.protocol': 'SASL_PLAINTEXT' }), ['sasl.mechanism']) // GSSAPI default
+    assert.deepEqual(keys({ 'security.protocol': 'SASL_PLAINTEXT' }), ['security.protocol']) // GSSAPI default
     assert.deepEqual(
-      producerSettings({ props: new Map([['bootstrap.servers', 'nohost']]), clientId: 'c', globals: none }).errors.map(
-        (e) => e.key,
-      ),
+      producerSettings({
+        props: new Map([['bootstrap.servers', 'nohost']]),
+        clientId: 'c',
+        globals: none,
+      }).errors.map((e) => e.key),
       ['bootstrap.servers'],
     )
   })
@@ -114,7 +120,8 @@ describe('Java consumer properties', () => {
       'fetch.min.bytes': '10',
       'fetch.max.wait.ms': '100',
       'isolation.level': 'read_committed',
-      'partition.assignment.strategy': 'org.apache.kafka.clients.consumer.RoundRobinAssignor, org.apache.kafka.clients.consumer.RangeAssignor',
+      'partition.assignment.strategy':
+        'org.apache.kafka.clients.consumer.RoundRobinAssignor, org.apache.kafka.clients.consumer.RangeAssignor',
       'group.instance.id': 'agent-1',
     })
     assert.deepEqual(t.errors, [])
@@ -135,21 +142,29 @@ describe('Java consumer properties', () => {
     const keys = (p: Record<string, string>) => consumer(p).errors.map((e) => e.key)
     assert.deepEqual(keys({ 'enable.auto.commit': 'true' }), ['enable.auto.commit'])
     assert.deepEqual(keys({ 'value.deserializer': 'x.Y' }), ['value.deserializer'])
-    assert.deepEqual(keys({ 'partition.assignment.strategy': 'org.apache.kafka.clients.consumer.StickyAssignor' }), [
-      'partition.assignment.strategy',
-    ])
+    assert.deepEqual(
+      keys({ 'partition.assignment.strategy': 'org.apache.kafka.clients.consumer.StickyAssignor' }),
+      ['partition.assignment.strategy'],
+    )
     assert.deepEqual(keys({ 'heartbeat.interval.ms': '20000' }), ['heartbeat.interval.ms'])
     assert.deepEqual(keys({ 'auto.offset.reset': 'smallest' }), ['auto.offset.reset'])
   })
 })
 
 describe('TLS and SASL properties', () => {
-  it('enables TLS for SSL, fills unset stores from the globals, honours Flume\'s hostname switch', () => {
+  it("enables TLS for SSL, fills unset stores from the globals, honours Flume's hostname switch", () => {
     const g: Globals = {
       sys: new Map([['javax.net.ssl.trustStore', '/etc/ts.pem']]),
       env: { FLUME_SSL_TRUSTSTORE_TYPE: 'PEM', FLUME_SSL_KEYSTORE_PATH: '/etc/ks.p12' },
     }
-    const t = producer({ 'security.protocol': 'SSL', 'ssl.keystore.location': '/mine.p12', 'ssl.disableTLSHostnameVerification': 'true' }, g)
+    const t = producer(
+      {
+        'security.protocol': 'SSL',
+        'ssl.keystore.location': '/mine.p12',
+        'ssl.disableTLSHostnameVerification': 'true',
+      },
+      g,
+    )
     assert.deepEqual(t.errors, [])
     assert.equal(t.settings.tls?.truststoreLocation, '/etc/ts.pem')
     assert.equal(t.settings.tls?.truststoreType, 'PEM')
@@ -157,7 +172,8 @@ describe('TLS and SASL properties', () => {
     assert.equal(t.settings.tls?.verifyHostname, false)
     assert.equal(producer({ 'security.protocol': 'SSL' }).settings.tls?.verifyHostname, true)
     assert.equal(
-      producer({ 'security.protocol': 'SSL', 'ssl.endpoint.identification.algorithm': '' }).settings.tls?.verifyHostname,
+      producer({ 'security.protocol': 'SSL', 'ssl.endpoint.identification.algorithm': '' }).settings.tls
+        ?.verifyHostname,
       false,
     )
     // Without SSL the globals never switch TLS on.
@@ -168,7 +184,8 @@ describe('TLS and SASL properties', () => {
     const plain = producer({
       'security.protocol': 'SASL_SSL',
       'sasl.mechanism': 'PLAIN',
-      'sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="p\\"w;d";',
+      'sasl.jaas.config':
+        'org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="p\\"w;d";',
     })
     assert.deepEqual(plain.errors, [])
     assert.deepEqual(plain.settings.sasl, { mechanism: 'PLAIN', username: 'alice', password: 'p"w;d' })
@@ -189,14 +206,16 @@ describe('TLS and SASL properties', () => {
   })
 
   it('refuses GSSAPI, OAUTHBEARER, a wrong login module and missing credentials', () => {
-    const msg = (p: Record<string, string>) => producer({ 'security.protocol': 'SASL_PLAINTEXT', ...p }).errors[0]?.message ?? ''
+    const msg = (p: Record<string, string>) =>
+      producer({ 'security.protocol': 'SASL_PLAINTEXT', ...p }).errors[0]?.message ?? ''
     assert.match(msg({ 'sasl.mechanism': 'GSSAPI' }), /GSSAPI.*not supported/)
     assert.match(msg({ 'sasl.mechanism': 'OAUTHBEARER' }), /not supported/)
     assert.match(msg({ 'sasl.mechanism': 'PLAIN' }), /needs credentials/)
     assert.match(
       msg({
         'sasl.mechanism': 'PLAIN',
-        'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="a" password="b";',
+        'sasl.jaas.config':
+          'org.apache.kafka.common.security.scram.ScramLoginModule required username="a" password="b";',
       }),
       /needs PlainLoginModule/,
     )
@@ -208,7 +227,13 @@ describe('JAAS syntax', () => {
     const e = parseJaas(' x.y.PlainLoginModule  required\n username = "a b" password=c ;')
     assert.ok(!('error' in e))
     assert.equal(e.loginModule, 'x.y.PlainLoginModule')
-    assert.deepEqual([...e.options], [['username', 'a b'], ['password', 'c']])
+    assert.deepEqual(
+      [...e.options],
+      [
+        ['username', 'a b'],
+        ['password', 'c'],
+      ],
+    )
   })
 
   it('reports malformed entries', () => {

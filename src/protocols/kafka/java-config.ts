@@ -403,7 +403,7 @@ function saslSettings(
   const mechanism = r.str('sasl.mechanism') ?? 'GSSAPI'
   if (!SASL_MECHANISMS.includes(mechanism)) {
     r.error(
-      'sasl.mechanism',
+      r.str('sasl.mechanism') === undefined ? 'security.protocol' : 'sasl.mechanism',
       mechanism === 'GSSAPI'
         ? "SASL mechanism GSSAPI (Kerberos, Java's default when sasl.mechanism is not set) is not supported; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"
         : `SASL mechanism '${mechanism}' is not supported; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`,

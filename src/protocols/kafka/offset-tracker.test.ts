@@ -56,7 +56,8 @@ describe('OffsetTracker', () => {
               const due = t.due().get('t')?.get(0)
               if (due !== undefined) {
                 assert.ok(due >= committed, 'monotonic')
-                for (let o = 0; o < due; o++) assert.ok(delivered.has(o), `offset ${o} committed before delivery`)
+                for (let o = 0; o < due; o++)
+                  assert.ok(delivered.has(o), `offset ${o} committed before delivery`)
                 committed = due
                 t.committed(new Map([['t', new Map([[0, due]])]]))
               }

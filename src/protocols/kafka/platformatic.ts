@@ -22,6 +22,7 @@
 
 import {
   Admin,
+  ConnectionPool,
   Consumer,
   type GroupAssignment,
   type GroupPartitionsAssigner,
@@ -70,12 +71,22 @@ function baseOptions(s: ClientSettings) {
   }
 }
 
-function describe(e: unknown): string {
-  if (e instanceof AggregateError && e.errors.length > 0) {
-    const last = e.errors[e.errors.length - 1] as unknown
-    return `${e.message} (last: ${last instanceof Error ? last.message : String(last)})`
+/**
+ * One line from the library's nested errors (MultipleErrors → NetworkError → AuthenticationError → ...):
+ * the messages along the path of the last error at each level, without repeats, so the root cause
+ * ("SASL authentication failed") is not hidden behind "Cannot connect to any broker".
+ */
+export function describe(e: unknown): string {
+  const parts: string[] = []
+  let cur: unknown = e
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 12; depth++) {
+    const msg = cur instanceof Error ? cur.message.replace(/\.$/, '') : String(cur)
+    if (!parts.includes(msg) && !/^Received response with error while executing API/.test(msg))
+      parts.push(msg)
+    if (cur instanceof AggregateError && cur.errors.length > 0) cur = cur.errors[cur.errors.length - 1]
+    else cur = cur instanceof Error ? cur.cause : undefined
   }
-  return e instanceof Error ? e.message : String(e)
+  return parts.join(': ')
 }
 
 function wrap(what: string, e: unknown): KafkaClientError {
@@ -197,6 +208,11 @@ const ATTR_LOG_APPEND_TIME = 0x08
 
 class PlatformaticConsumer implements KafkaConsumer {
   readonly #c: Consumer<Buffer, Buffer, Buffer, Buffer>
+  /**
+   * Fetches use their own connections: a broker answers one request per connection at a time, so a
+   * long-polling fetch on the group connection would hold every offset commit for fetch.max.wait.ms.
+   */
+  readonly #fetchPool: ConnectionPool
   readonly #s: ConsumerSettings
   readonly #sub: Subscription
   readonly #log: ClientLog
@@ -241,6 +257,15 @@ class PlatformaticConsumer implements KafkaConsumer {
       maxWaitTime: s.fetchMaxWaitMs,
       isolationLevel: s.readCommitted ? 1 : 0,
     })
+    this.#fetchPool = new ConnectionPool(s.clientId, {
+      connectTimeout: s.connectTimeoutMs,
+      requestTimeout: s.requestTimeoutMs,
+      ...(s.tls !== undefined ? { tls: s.tls } : {}),
+      ...(s.sasl !== undefined
+        ? { sasl: { mechanism: s.sasl.mechanism, username: s.sasl.username, password: s.sasl.password } }
+        : {}),
+    })
+    this.#fetchPool.on('failed', () => {})
     // The library emits 'error' when a rejoin fails; unhandled it would crash the process.
     this.#c.on('error', (e: Error) => {
       this.#log.warn('Kafka consumer group error; will rejoin', { group: s.groupId, error: describe(e) })
@@ -539,6 +564,7 @@ class PlatformaticConsumer implements KafkaConsumer {
         minBytes: this.#s.fetchMinBytes,
         maxBytes: Math.min(this.#s.fetchMaxBytes, room),
         isolationLevel: this.#s.readCommitted ? 1 : 0,
+        connectionPool: this.#fetchPool,
       })
       .then(
         (res) => {
@@ -817,6 +843,7 @@ class PlatformaticConsumer implements KafkaConsumer {
     let timer: NodeJS.Timeout | undefined
     await Promise.race([leave, new Promise<void>((r) => (timer = setTimeout(r, 5000)))])
     clearTimeout(timer)
+    await this.#fetchPool.close().catch(() => {})
     if (admin !== undefined) await admin.close().catch(() => {})
   }
 }

@@ -20,13 +20,23 @@ function flat(r: ReturnType<typeof rangeAssigner>): Record<string, string[]> {
 
 describe('partition assignors', () => {
   it('range: contiguous ranges per topic, the first members get the extra partitions (Java RangeAssignor)', () => {
-    const r = rangeAssigner('a', members({ c1: ['t0', 't1'], c0: ['t0', 't1'] }), new Set(['t0', 't1']), metadata({ t0: 3, t1: 3 }))
+    const r = rangeAssigner(
+      'a',
+      members({ c1: ['t0', 't1'], c0: ['t0', 't1'] }),
+      new Set(['t0', 't1']),
+      metadata({ t0: 3, t1: 3 }),
+    )
     // Java's javadoc example: C0 [t0p0, t0p1, t1p0, t1p1], C1 [t0p2, t1p2]
     assert.deepEqual(flat(r), { c1: ['t0-2', 't1-2'], c0: ['t0-0', 't0-1', 't1-0', 't1-1'] })
   })
 
   it('roundrobin: all partitions dealt in turn to subscribed members (Java RoundRobinAssignor)', () => {
-    const r = roundRobinAssigner('a', members({ c0: ['t0', 't1'], c1: ['t0', 't1'] }), new Set(['t0', 't1']), metadata({ t0: 3, t1: 3 }))
+    const r = roundRobinAssigner(
+      'a',
+      members({ c0: ['t0', 't1'], c1: ['t0', 't1'] }),
+      new Set(['t0', 't1']),
+      metadata({ t0: 3, t1: 3 }),
+    )
     // Java's javadoc example: C0 [t0p0, t0p2, t1p1], C1 [t0p1, t1p0, t1p2]
     assert.deepEqual(flat(r), { c0: ['t0-0', 't0-2', 't1-1'], c1: ['t0-1', 't1-0', 't1-2'] })
   })

@@ -33,7 +33,10 @@ describe('Kafka TLS settings', () => {
     assert.equal(opensslCipherName('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'), 'ECDHE-RSA-AES128-GCM-SHA256')
     assert.equal(opensslCipherName('TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384'), 'ECDHE-ECDSA-AES256-SHA384')
     assert.equal(opensslCipherName('TLS_RSA_WITH_AES_128_GCM_SHA256'), 'AES128-GCM-SHA256')
-    assert.equal(opensslCipherName('TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256'), 'ECDHE-RSA-CHACHA20-POLY1305')
+    assert.equal(
+      opensslCipherName('TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256'),
+      'ECDHE-RSA-CHACHA20-POLY1305',
+    )
     assert.equal(opensslCipherName('TLS_AES_128_GCM_SHA256'), 'TLS_AES_128_GCM_SHA256')
   })
 
@@ -70,9 +73,17 @@ describe('Kafka TLS settings', () => {
       })
     }
     await reject({ truststoreLocation: ks.truststore }, 'ssl.truststore.location', /keytool -exportcert -rfc/)
-    await reject({ keystoreLocation: ks.keystore, keystorePassword: 'wrong' }, 'ssl.keystore.location', /rejected/)
+    await reject(
+      { keystoreLocation: ks.keystore, keystorePassword: 'wrong' },
+      'ssl.keystore.location',
+      /rejected/,
+    )
     await reject({ truststoreLocation: '/nonexistent.pem' }, 'ssl.truststore.location', /ENOENT/)
-    await reject({ truststoreLocation: ks.keystore, truststoreType: 'BKS' }, 'ssl.truststore.type', /not supported/)
+    await reject(
+      { truststoreLocation: ks.keystore, truststoreType: 'BKS' },
+      'ssl.truststore.type',
+      /not supported/,
+    )
     await reject({ enabledProtocols: ['SSLv3'] }, 'ssl.enabled.protocols', /SSLv3/)
     const jks = join(ks.keystore, '..', 'store.jks')
     const keytool = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'keytool') : 'keytool'
