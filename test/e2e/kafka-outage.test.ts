@@ -13,7 +13,8 @@ import { type KafkaBroker, startKafka } from '../peers/index.ts'
 let broker: KafkaBroker | undefined
 const agents: AgentProcess[] = []
 after(async () => {
-  for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) await a.stop('SIGKILL')
+  for (const a of agents)
+    if (a.child.exitCode === null && a.child.signalCode === null) await a.stop('SIGKILL')
   await broker?.stop()
 })
 
@@ -22,9 +23,12 @@ const OUTAGE_MS = 30_000
 
 async function agent(config: string) {
   const port = await freePort()
-  const a = await startAgent(config, { sys: { 'flume.monitoring.type': 'http', 'flume.monitoring.port': String(port) } })
+  const a = await startAgent(config, {
+    sys: { 'flume.monitoring.type': 'http', 'flume.monitoring.port': String(port) },
+  })
   agents.push(a)
-  const metrics = async (group: string) => ((await fetchJson(`http://127.0.0.1:${port}/metrics`))[group] ?? {}) as Record<string, string>
+  const metrics = async (group: string) =>
+    ((await fetchJson(`http://127.0.0.1:${port}/metrics`))[group] ?? {}) as Record<string, string>
   return { a, metrics }
 }
 
