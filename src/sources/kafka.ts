@@ -103,8 +103,7 @@ export const spec = defineSource({
     }),
     migrateZookeeperOffsets: bool({
       key: 'migrateZookeeperOffsets',
-      default: true,
-      doc: 'Flume 1.x migration of ZooKeeper-stored offsets; accepted, not supported (needs zookeeperConnect).',
+      doc: 'Flume 1.7 migration of offsets stored in ZooKeeper by Flume 1.6 (default true, effective only with zookeeperConnect): accepted with a warning, not performed.',
     }),
     zookeeperConnect: str({
       key: 'zookeeperConnect',
@@ -141,10 +140,13 @@ export const spec = defineSource({
       sys: ctx.sys,
       logger: ctx.logger,
     }
-    if (cfg.zookeeperConnect !== undefined && cfg.migrateZookeeperOffsets) {
+    if (cfg.migrateZookeeperOffsets !== undefined || cfg.zookeeperConnect !== undefined) {
       ctx.logger.warn(
-        { zookeeperConnect: cfg.zookeeperConnect },
-        'migrateZookeeperOffsets: offsets stored in ZooKeeper by Flume 1.6 are not migrated; the group starts from its Kafka-committed offsets (or auto.offset.reset)',
+        {
+          migrateZookeeperOffsets: cfg.migrateZookeeperOffsets ?? true,
+          zookeeperConnect: cfg.zookeeperConnect,
+        },
+        'migrateZookeeperOffsets: offsets that Flume 1.6 stored in ZooKeeper are not migrated; the group starts from its Kafka-committed offsets (or auto.offset.reset)',
       )
     }
     if (cfg.timestampHeader !== undefined) {

@@ -290,7 +290,11 @@ function runKafkaTool(
 
 /** Kafka's Uuid text form: 16 random bytes, base64url without padding (what `StorageTool random-uuid` prints). */
 function clusterId(): string {
-  return randomBytes(16).toString('base64url')
+  // StorageTool's argument parser takes an id starting with '-' for an option (1 in 64 ids did).
+  for (;;) {
+    const id = randomBytes(16).toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
 }
 
 /**

@@ -244,3 +244,25 @@ describe('JAAS syntax', () => {
     assert.ok('error' in parseJaasFile('/nonexistent/jaas.conf'))
   })
 })
+
+describe('docs/kafka.md', () => {
+  it('documents every Java client property the translation knows', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { COMMON_KEYS, CONSUMER_KEYS, PRODUCER_KEYS } = await import('./java-config.ts')
+    const doc = readFileSync(new URL('../../../docs/kafka.md', import.meta.url), 'utf8')
+    // Every key must appear in a code span: itself, a `a.b/c/d` group, or a `prefix.*` pattern.
+    const spans = [...doc.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string)
+    const covered = (key: string) =>
+      spans.some((sp) => {
+        if (sp === key) return true
+        if (sp.endsWith('.*') && key.startsWith(sp.slice(0, -1))) return true
+        const slash = /^(.*\.)([\w.]+(?:\/[\w.]+)+)$/.exec(sp)
+        return slash !== null && (slash[2] as string).split('/').some((tail) => `${slash[1]}${tail}` === key)
+      })
+    const missing: string[] = []
+    for (const key of [...COMMON_KEYS.keys(), ...PRODUCER_KEYS.keys(), ...CONSUMER_KEYS.keys()]) {
+      if (!covered(key)) missing.push(key)
+    }
+    assert.deepEqual(missing, [])
+  })
+})

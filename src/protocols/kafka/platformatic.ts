@@ -49,7 +49,7 @@ import { KafkaClientError } from './client.ts'
 import { rangeAssigner, roundRobinAssigner } from './range-assignor.ts'
 
 /** Most record bytes buffered ahead of `poll()`; fetching pauses above it. */
-const PREFETCH_BYTES = 16 * 1024 * 1024
+const PREFETCH_BYTES = 4 * 1024 * 1024
 /** Per-record overhead estimate for request sizing (record framing, varints, header framing). */
 const RECORD_OVERHEAD = 72
 
