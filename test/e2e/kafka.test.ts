@@ -106,7 +106,7 @@ a1.sources = r1
 a1.channels = c1
 a1.sinks = k1
 a1.sources.r1.type = exec
-a1.sources.r1.command = tail -F ${log}
+a1.sources.r1.command = tail -n +1 -F ${log}
 a1.sources.r1.channels = c1
 ${memory()}
 a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink
@@ -126,7 +126,9 @@ a1.sinks.k1.channel = c1
     const m = await eventually(async () => {
       const j = await metrics()
       return Number(j['SINK.k1']?.EventDrainSuccessCount) >= N ? j : undefined
-    }, 60_000)
+    }, 60_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nmetrics: ${JSON.stringify(await metrics())}\n${a.output().slice(-3000)}`)
+    })
     const sink = m['SINK.k1'] as Record<string, string>
     // Flume's KafkaSinkCounter attribute set, nothing else.
     assert.deepEqual(Object.keys(sink).sort(), [
@@ -163,7 +165,7 @@ a1.sources = r1
 a1.channels = c1
 a1.sinks = k1
 a1.sources.r1.type = exec
-a1.sources.r1.command = tail -F ${input}
+a1.sources.r1.command = tail -n +1 -F ${input}
 a1.sources.r1.channels = c1
 a1.sources.r1.interceptors = ex
 a1.sources.r1.interceptors.ex.type = regex_extractor

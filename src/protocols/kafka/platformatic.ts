@@ -225,6 +225,10 @@ class PlatformaticConsumer implements KafkaConsumer {
   #bufferedBytes = 0
   readonly #waiters: Waiter[] = []
   readonly #inflight = new Set<number>()
+  #pumping = false
+  #pumpAgain = false
+  /** Distinct partition leaders at the last lookup. */
+  #leaders = 0
   #memberId: string | null = null
   #closed = false
   #started = false
@@ -367,6 +371,7 @@ class PlatformaticConsumer implements KafkaConsumer {
     if (this.#closed) return
     const sameMember = memberId === this.#memberId
     this.#memberId = memberId
+    this.#leaders = 0
     const next = new Set<string>()
     for (const a of assignments) for (const p of a.partitions) next.add(tpKey(a.topic, p))
     const revoked: TopicPartition[] = []
@@ -514,22 +519,40 @@ class PlatformaticConsumer implements KafkaConsumer {
   /** Starts a fetch on every partition leader that has none in flight, while the buffer has room. */
   #pump(): void {
     if (this.#closed || this.#bufferedBytes >= PREFETCH_BYTES || this.#parts.size === 0) return
+    // One lookup at a time (a pump asked for meanwhile runs after it), and nothing to do while every
+    // leader already has a fetch in flight: poll() pumps on every call.
+    if (this.#pumping) {
+      this.#pumpAgain = true
+      return
+    }
+    if (this.#leaders > 0 && this.#inflight.size >= this.#leaders) return
     const ready = [...this.#parts.values()].filter((s) => s.position !== undefined)
     if (ready.length === 0) return
+    this.#pumping = true
     this.#c.metadata({ topics: [...new Set(ready.map((s) => s.topic))] }).then(
       (md) => {
+        this.#pumping = false
+        const leaders = new Set<number>()
         const byNode = new Map<number, PartState[]>()
         for (const st of ready) {
           const t = md.topics.get(st.topic)
           const leader = t?.partitions[st.partition]?.leader
+          if (leader !== undefined && leader >= 0) leaders.add(leader)
           if (t === undefined || leader === undefined || leader < 0 || this.#inflight.has(leader)) continue
           const l = byNode.get(leader)
           if (l === undefined) byNode.set(leader, [st])
           else l.push(st)
         }
+        this.#leaders = leaders.size
         for (const [node, states] of byNode) this.#fetch(node, states, md.topics)
+        if (this.#pumpAgain) {
+          this.#pumpAgain = false
+          this.#pump()
+        }
       },
       (e: unknown) => {
+        this.#pumping = false
+        this.#pumpAgain = false
         this.#log.warn('Could not get Kafka metadata; retrying', { error: describe(e) })
         this.#scheduleRetry()
       },
