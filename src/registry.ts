@@ -52,6 +52,25 @@ export const builtinEntries: readonly RegistryEntry[] = [
   e('source', ['exec'], ['org.apache.flume.source.ExecSource'], () => import('./sources/exec.ts')),
   // Flume registers its Kafka components by class name only; `kafka` is flumen's alias.
   e('source', ['kafka'], ['org.apache.flume.source.kafka.KafkaSource'], () => import('./sources/kafka.ts')),
+  e(
+    'source',
+    ['syslogtcp'],
+    ['org.apache.flume.source.SyslogTcpSource'],
+    () => import('./sources/syslog-tcp.ts'),
+  ),
+  e(
+    'source',
+    ['syslogudp'],
+    ['org.apache.flume.source.SyslogUDPSource'],
+    () => import('./sources/syslog-udp.ts'),
+  ),
+  e(
+    'source',
+    ['multiport_syslogtcp'],
+    ['org.apache.flume.source.MultiportSyslogTCPSource'],
+    () => import('./sources/multiport-syslog-tcp.ts'),
+  ),
+  e('source', ['http'], ['org.apache.flume.source.http.HTTPSource'], () => import('./sources/http/index.ts')),
   // channels
   e('channel', ['memory'], ['org.apache.flume.channel.MemoryChannel'], () => import('./channels/memory.ts')),
   e(
@@ -59,6 +78,24 @@ export const builtinEntries: readonly RegistryEntry[] = [
     ['kafka'],
     ['org.apache.flume.channel.kafka.KafkaChannel'],
     () => import('./channels/kafka.ts'),
+  ),
+  e(
+    'channel',
+    ['file'],
+    ['org.apache.flume.channel.file.FileChannel'],
+    () => import('./channels/file/index.ts'),
+  ),
+  e(
+    'channel',
+    ['spillablememory'],
+    ['org.apache.flume.channel.SpillableMemoryChannel'],
+    () => import('./channels/spillable-memory.ts'),
+  ),
+  e(
+    'channel',
+    ['jdbc'],
+    ['org.apache.flume.channel.jdbc.JdbcChannel'],
+    () => import('./channels/jdbc/index.ts'),
   ),
   // sinks
   e('sink', ['logger'], ['org.apache.flume.sink.LoggerSink'], () => import('./sinks/logger.ts')),

@@ -24,6 +24,8 @@ export interface RunningAgent {
   readonly pid: number
   readonly readyMs: number
   readonly dir: string
+  /** Base URL of the monitoring server (`http://127.0.0.1:<port>`). */
+  readonly monitoringUrl?: string
   metrics(): Promise<Record<string, Record<string, string>>>
   stop(): Promise<void>
 }
@@ -109,6 +111,7 @@ export async function startFlumen(
     pid,
     readyMs,
     dir,
+    monitoringUrl: `http://127.0.0.1:${mon}`,
     metrics: async () =>
       (await (await fetch(`http://127.0.0.1:${mon}/metrics`)).json()) as Record<
         string,

@@ -79,7 +79,6 @@ describe('memory channel specifics', () => {
     tx.put(Array.from({ length: 5 }, (_, i) => Event.fromString(String(i))))
     await tx.commit()
     tx.close()
-    assert.throws(() => ch.reconfigure(cfg({ capacity: 4, transactionCapacity: 4 })), ChannelError)
     ch.reconfigure(cfg({ capacity: 6, transactionCapacity: 6 }))
     const t2 = ch.begin()
     t2.put([Event.fromString('x')])
@@ -91,5 +90,41 @@ describe('memory channel specifics', () => {
     await t3.rollback()
     t3.close()
     assert.equal(ch.size(), 6)
+    assert.equal(ch.counter.channelCapacity, 6)
+  })
+
+  it('shrinks below its fill without losing events: puts wait until sinks drain it under the new capacity', async () => {
+    const ch = new MemoryChannel('c', cfg({ capacity: 10, transactionCapacity: 10, keepAlive: 0 }))
+    await ch.start()
+    const tx = ch.begin()
+    tx.put(Array.from({ length: 8 }, (_, i) => Event.fromString(String(i))))
+    await tx.commit()
+    tx.close()
+    assert.equal(ch.reconfigure(cfg({ capacity: 5, transactionCapacity: 5, keepAlive: 0 })), 3)
+    assert.equal(ch.size(), 8)
+    const full = ch.begin()
+    full.put([Event.fromString('over')])
+    await assert.rejects(full.commit())
+    await full.rollback()
+    full.close()
+    // Take 4: 4 left, one slot free under the new capacity.
+    const take = ch.begin()
+    assert.deepEqual(
+      (await take.take(4)).map((e) => e.body.toString()),
+      ['0', '1', '2', '3'],
+    )
+    await take.commit()
+    take.close()
+    const put = ch.begin()
+    put.put([Event.fromString('fits')])
+    await put.commit()
+    put.close()
+    const rest = ch.begin()
+    assert.deepEqual(
+      (await rest.take(5)).map((e) => e.body.toString()),
+      ['4', '5', '6', '7', 'fits'],
+    )
+    await rest.commit()
+    rest.close()
   })
 })

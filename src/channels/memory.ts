@@ -11,8 +11,9 @@
  * - Commit waits up to keep-alive seconds for both; then it fails with ChannelError (bytes) or
  *   ChannelFullError (slots) and the caller rolls back. Takes wait up to keep-alive for a first event.
  *
- * Waiting is a FIFO of promises, woken when a commit or rollback releases room or adds events; nothing
- * polls. Everything else (put staging, taking available events, committing with room) is synchronous.
+ * Waiting uses the shared FIFO helpers in ./util/waiters.ts, woken when a commit or rollback releases room
+ * or adds events; nothing polls. Everything else (put staging, taking available events, committing with
+ * room) is synchronous.
  */
 
 import { getHeapStatistics } from 'node:v8'
@@ -23,6 +24,7 @@ import { ChannelError, ChannelFullError } from '../core/errors.ts'
 import type { Event } from '../core/event.ts'
 import { type ConfigOf, defineChannel, int, long } from '../core/spec.ts'
 import { RingDeque } from './util/ring-deque.ts'
+import { DataWaiters, SpaceGate } from './util/waiters.ts'
 
 const SLOT_SIZE = 100
 
@@ -80,18 +82,6 @@ const fields = {
 
 export type MemoryChannelConfig = ConfigOf<typeof fields>
 
-interface SpaceWaiter {
-  readonly slots: number
-  readonly bytes: number
-  resolve: (ok: boolean) => void
-  timer: NodeJS.Timeout | undefined
-}
-
-interface DataWaiter {
-  resolve: () => void
-  timer: NodeJS.Timeout | undefined
-}
-
 export class MemoryChannel implements Channel {
   readonly name: string
   readonly counter: ChannelCounter
@@ -100,10 +90,8 @@ export class MemoryChannel implements Channel {
   #keepAliveMs: number
   #byteSlots: number
   readonly #queue = new RingDeque<Event>()
-  #queueRemaining: number
-  #bytesRemaining: number
-  readonly #spaceWaiters: SpaceWaiter[] = []
-  readonly #dataWaiters: DataWaiter[] = []
+  readonly #space: SpaceGate
+  readonly #dataWaiters = new DataWaiters()
   #stopped = false
 
   constructor(name: string, cfg: MemoryChannelConfig) {
@@ -113,8 +101,7 @@ export class MemoryChannel implements Channel {
     this.#transactionCapacity = cfg.transactionCapacity
     this.#keepAliveMs = cfg.keepAlive * 1000
     this.#byteSlots = MemoryChannel.byteSlots(cfg)
-    this.#queueRemaining = cfg.capacity
-    this.#bytesRemaining = this.#byteSlots
+    this.#space = new SpaceGate(cfg.capacity, this.#byteSlots)
     this.counter.channelCapacity = cfg.capacity
   }
 
@@ -146,37 +133,28 @@ export class MemoryChannel implements Channel {
   async stop(): Promise<void> {
     this.#stopped = true
     this.counter.stop()
-    for (const w of this.#dataWaiters.splice(0)) {
-      if (w.timer !== undefined) clearTimeout(w.timer)
-      w.resolve()
-    }
-    for (const w of this.#spaceWaiters.splice(0)) {
-      if (w.timer !== undefined) clearTimeout(w.timer)
-      w.resolve(false)
-    }
+    this.#dataWaiters.wakeAll()
+    this.#space.cancelAll()
   }
 
   /**
    * Applies a new configuration in place, keeping queued events (Flume reuses a memory channel across
-   * reloads when its name and type are unchanged). Shrinking below the current fill is refused.
+   * reloads when its name and type are unchanged). A capacity below the current fill is applied too: the
+   * channel holds more than its capacity until the sinks drain it, and commits that add events wait
+   * (keep-alive) or fail as full meanwhile. Returns how many events are over the new capacity (0 normally).
+   *
+   * Deliberate difference: Flume waits keep-alive seconds for the room to free up and, failing that,
+   * keeps the old capacity with a warning; flumen applies the configuration that was asked for at once.
    */
-  reconfigure(cfg: MemoryChannelConfig): void {
-    const used = this.#capacity - this.#queueRemaining
-    if (cfg.capacity < used) {
-      throw new ChannelError(
-        `Cannot shrink memory channel ${this.name} to ${cfg.capacity}: it holds ${used} events`,
-        { component: `CHANNEL.${this.name}` },
-      )
-    }
-    this.#queueRemaining += cfg.capacity - this.#capacity
+  reconfigure(cfg: MemoryChannelConfig): number {
+    const used = this.#capacity - this.#space.remainingSlots
     this.#capacity = cfg.capacity
     this.counter.channelCapacity = cfg.capacity
     this.#transactionCapacity = cfg.transactionCapacity
     this.#keepAliveMs = cfg.keepAlive * 1000
-    const slots = MemoryChannel.byteSlots(cfg)
-    this.#bytesRemaining += slots - this.#byteSlots
-    this.#byteSlots = slots
-    this.#wakeSpace()
+    this.#byteSlots = MemoryChannel.byteSlots(cfg)
+    this.#space.resize(cfg.capacity, this.#byteSlots)
+    return Math.max(0, used - cfg.capacity)
   }
 
   begin(): Transaction {
@@ -197,33 +175,20 @@ export class MemoryChannel implements Channel {
 
   /** @internal Waits up to keep-alive for the queue to be non-empty. */
   waitForData(signal: AbortSignal | undefined): Promise<void> {
-    if (this.#keepAliveMs === 0 || this.#stopped || signal?.aborted === true) return Promise.resolve()
-    return new Promise((resolve) => {
-      const w: DataWaiter = { resolve, timer: undefined }
-      const done = () => {
-        const i = this.#dataWaiters.indexOf(w)
-        if (i >= 0) this.#dataWaiters.splice(i, 1)
-        if (w.timer !== undefined) clearTimeout(w.timer)
-        signal?.removeEventListener('abort', done)
-        resolve()
-      }
-      w.resolve = done
-      w.timer = setTimeout(done, this.#keepAliveMs)
-      signal?.addEventListener('abort', done, { once: true })
-      this.#dataWaiters.push(w)
-    })
+    if (this.#stopped) return Promise.resolve()
+    return this.#dataWaiters.wait(this.#keepAliveMs, signal)
   }
 
   /** @internal Commits puts and takes atomically; waits for room when the puts need it. */
   async commit(puts: Event[], putSlots: number, takes: number, takeSlots: number): Promise<void> {
     const needSlots = puts.length - takes
     if (needSlots > 0) {
-      if (this.#hasRoom(needSlots, putSlots)) {
-        this.#queueRemaining -= needSlots
-        this.#bytesRemaining -= putSlots
-      } else if (!(await this.#waitForSpace(needSlots, putSlots))) {
-        // (A successful wait returns with the room already reserved for this commit.)
-        if (this.#bytesRemaining < putSlots) {
+      // (A successful reservation returns with the room already taken for this commit.)
+      const ok =
+        this.#space.tryReserve(needSlots, putSlots) ||
+        (await this.#space.reserve(needSlots, putSlots, this.#stopped ? 0 : this.#keepAliveMs))
+      if (!ok) {
+        if (this.#space.remainingBytes < putSlots) {
           throw new ChannelError(
             `Memory channel ${this.name} cannot commit: its byte capacity of ${this.#byteSlots * SLOT_SIZE} bytes of event bodies is used up; sinks are not keeping up, or raise byteCapacity`,
             { component: `CHANNEL.${this.name}`, code: 'FLUME_ERR_CHANNEL_BYTE_CAPACITY' },
@@ -236,65 +201,24 @@ export class MemoryChannel implements Channel {
       }
     } else {
       // Flume compat: a transaction that takes at least as many as it puts never waits; bytes are netted.
-      this.#bytesRemaining -= putSlots
-      this.#queueRemaining -= needSlots
+      this.#space.force(needSlots, putSlots)
     }
     if (puts.length > 0) {
       this.#queue.pushBackAll(puts)
       this.counter.eventPutSuccessCount += puts.length
     }
     if (takes > 0) this.counter.eventTakeSuccessCount += takes
-    this.#bytesRemaining += takeSlots
     this.counter.channelSize = this.#queue.size
-    if (puts.length > 0) this.#wakeData()
-    if (needSlots < 0 || takeSlots > 0) this.#wakeSpace()
+    if (puts.length > 0) this.#dataWaiters.wakeAll()
+    if (needSlots < 0 || takeSlots > 0) this.#space.release(0, takeSlots)
   }
 
   /** @internal */ rollback(takes: Event[]): void {
     if (takes.length > 0) {
       this.#queue.pushFrontAll(takes)
       this.counter.channelSize = this.#queue.size
-      this.#wakeData()
+      this.#dataWaiters.wakeAll()
     }
-  }
-
-  #hasRoom(slots: number, bytes: number): boolean {
-    // FIFO fairness: a newcomer does not overtake a commit that is already waiting for room.
-    return this.#spaceWaiters.length === 0 && this.#queueRemaining >= slots && this.#bytesRemaining >= bytes
-  }
-
-  #waitForSpace(slots: number, bytes: number): Promise<boolean> {
-    if (this.#keepAliveMs === 0 || this.#stopped) return Promise.resolve(false)
-    if (slots > this.#capacity || bytes > this.#byteSlots) return Promise.resolve(false)
-    return new Promise((resolve) => {
-      const w: SpaceWaiter = { slots, bytes, resolve, timer: undefined }
-      w.timer = setTimeout(() => {
-        const i = this.#spaceWaiters.indexOf(w)
-        if (i >= 0) this.#spaceWaiters.splice(i, 1)
-        resolve(false)
-        this.#wakeSpace() // the head may have been this waiter; let the next one try.
-      }, this.#keepAliveMs)
-      this.#spaceWaiters.push(w)
-    })
-  }
-
-  #wakeSpace(): void {
-    // Room is reserved for each woken waiter here, synchronously, so a commit that runs between the wake-up
-    // and the waiter's continuation cannot take it.
-    while (this.#spaceWaiters.length > 0) {
-      const w = this.#spaceWaiters[0] as SpaceWaiter
-      if (this.#queueRemaining < w.slots || this.#bytesRemaining < w.bytes) return
-      this.#spaceWaiters.shift()
-      if (w.timer !== undefined) clearTimeout(w.timer)
-      this.#queueRemaining -= w.slots
-      this.#bytesRemaining -= w.bytes
-      w.resolve(true)
-    }
-  }
-
-  #wakeData(): void {
-    // Wake every waiting taker; each takes what is there (possibly nothing, if another got there first).
-    for (const w of this.#dataWaiters.splice(0)) w.resolve()
   }
 }
 

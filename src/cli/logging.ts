@@ -15,6 +15,7 @@
 import { mkdirSync, openSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import pino, { type Logger } from 'pino'
+import { LogRing } from '../monitoring/log-ring.ts'
 
 export interface LogSettings {
   readonly level: pino.LevelWithSilent
@@ -69,6 +70,10 @@ export function textLine(json: string): string {
   } catch {
     return json
   }
+  return textOf(o)
+}
+
+function textOf(o: Record<string, unknown>): string {
   const time = new Date(typeof o.time === 'number' ? o.time : Date.now()).toISOString()
   const label = LABEL[o.level as number] ?? String(o.level)
   const comp = typeof o.component === 'string' ? ` [${o.component}]` : ''
@@ -80,7 +85,11 @@ export function textLine(json: string): string {
   return `${line}\n`
 }
 
-export function createLogger(settings: LogSettings): Logger {
+/**
+ * `ring`, when given, receives every warning, error and fatal entry (the dashboard's "recent errors");
+ * other lines are not parsed for it.
+ */
+export function createLogger(settings: LogSettings, ring?: LogRing): Logger {
   let fd = 1
   if (settings.file !== undefined) {
     mkdirSync(dirname(settings.file), { recursive: true })
@@ -89,7 +98,19 @@ export function createLogger(settings: LogSettings): Logger {
   const text = settings.format === 'text'
   const stream = {
     write(s: string) {
-      const out = text ? textLine(s) : s
+      let out = s
+      if (text || (ring !== undefined && LogRing.levelOf(s) !== undefined)) {
+        let o: Record<string, unknown> | undefined
+        try {
+          o = JSON.parse(s) as Record<string, unknown>
+        } catch {
+          o = undefined
+        }
+        if (o !== undefined) {
+          ring?.add(o)
+          if (text) out = textOf(o)
+        }
+      }
       let buf = Buffer.from(out, 'utf8')
       while (buf.length > 0) {
         try {

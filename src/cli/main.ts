@@ -3,10 +3,12 @@
  *
  *   flumen agent -n a1 -f conf/x.conf [-f more.conf] [-Dflume.root.logger=INFO,console] [--strict]
  *   flumen check -f conf/x.conf [-n a1]
+ *   flumen top [--url http://host:port] [--once]
  *   flumen version
  *
- * Exit codes: 0 success (and after a graceful stop), 1 configuration error or fatal start failure,
- * 2 usage error, 130/143 when a second SIGINT/SIGTERM forces an immediate exit.
+ * Exit codes: 0 success (and after a graceful stop), 1 configuration error or fatal start failure (for
+ * `top`: the agent cannot be reached), 2 usage error, 130/143 when a second SIGINT/SIGTERM forces an
+ * immediate exit. Signals of `agent`: SIGTERM/SIGINT stop gracefully, SIGHUP reloads the configuration.
  */
 
 import { UsageError } from './args.ts'
@@ -21,6 +23,7 @@ Usage: flumen <command> [options]      (flume-ng is the same program)
 Commands:
   agent      run an agent:   flumen agent -n a1 -f conf/example.conf
   check      validate config: flumen check -f conf/example.conf [-n a1]
+  top        live view of a running agent: flumen top --url http://127.0.0.1:41414
   version    print the version
   help       this text; 'flumen <command> --help' for a command's options
 `
@@ -34,6 +37,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runAgentCommand(rest)
       case 'check':
         return await runCheckCommand(rest)
+      case 'top':
+        // Loaded on demand: the agent never needs it.
+        return await (await import('./commands/top.ts')).runTopCommand(rest)
       case 'version':
       case '--version':
       case '-v':

@@ -20,8 +20,8 @@ import { RateLimitedLog } from './rate-limited-log.ts'
 import type { ChannelSelector, Interceptor } from './spec.ts'
 
 export class ChannelProcessor {
-  readonly #selector: ChannelSelector
-  readonly #interceptors: readonly Interceptor[]
+  #selector: ChannelSelector
+  #interceptors: readonly Interceptor[]
   readonly #optionalFailures: RateLimitedLog
   /** Optional-channel failures since start, exposed for metrics. */
   optionalChannelFailures = 0
@@ -51,6 +51,16 @@ export class ChannelProcessor {
 
   get selector(): ChannelSelector {
     return this.#selector
+  }
+
+  /**
+   * Swaps the selector and interceptor chain (a reload that changed only those). Takes effect with the
+   * next batch: a batch already being routed finishes with the chain it started with. The selector must
+   * route to the same channels this processor was built for (its maxBatch is not recomputed).
+   */
+  reroute(selector: ChannelSelector, interceptors: readonly Interceptor[]): void {
+    this.#selector = selector
+    this.#interceptors = interceptors
   }
 
   /** Runs the interceptor chain; exposed so sources that need the filtered count can use it. */

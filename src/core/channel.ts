@@ -48,6 +48,18 @@ export interface Channel {
   stop(): Promise<void>
   /** Events committed and not yet taken (committed takes excluded), for draining and dashboards. */
   size(): number
+  /**
+   * True when committed events survive `stop()` and a new instance with the same storage settings
+   * restores them (file, jdbc; spillablememory with an overflow). A reload that must replace such a channel
+   * stops it and opens the new one on the same storage; a channel that is not durable is emptied into its
+   * replacement instead.
+   */
+  readonly durable?: boolean
+  /**
+   * Applies a changed configuration of the same type in place, keeping the stored events (a reload).
+   * Channels without it are replaced when their configuration changes.
+   */
+  reconfigure?(config: never): unknown
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Prometheus text exposition (format 0.0.4) of the same counters as Flume's JSON, under flumen's names:
- * `flumen_<subject>_<unit>[_total]` with labels `component_kind` and `component_id`. This table is the one
- * place mapping Flume attribute names to Prometheus names (docs/metrics.md is generated from it).
+ * `flumen_<subject>_<unit>[_total]` with labels `component_kind` and `component_id`. These tables are the
+ * one place mapping Flume attribute names to Prometheus names; the metrics reference in
+ * docs/operations.md is generated from them (`npm run docs`).
  */
 
 import type { CounterKind, MetricsRegistry } from '../core/counters.ts'
@@ -152,6 +153,32 @@ export const FLUME_TO_PROMETHEUS: Readonly<Record<CounterKind, Readonly<Record<s
   },
 }
 
+/** Agent-wide counters (`MetricsRegistry.agent`), exported as `flumen_agent_<snake_case>_total`. */
+export const AGENT_COUNTERS: Readonly<Record<string, string>> = {
+  ConfigErrors: 'Configuration errors found: at start (the components they dropped) and in refused reloads.',
+  ConfigWarnings: 'Configuration warnings (unknown keys, deprecated spellings...).',
+  ComponentBuildFailures: 'Components that passed validation but could not be built, and were removed.',
+  Reloads: 'Configuration reloads attempted (file change or SIGHUP).',
+  ReloadFailures:
+    'Reloads refused because the new configuration had errors, or that failed (the running one stayed).',
+  ReloadLostEvents:
+    'Events a reload could not keep: a removed or replaced non-durable channel whose sinks could not empty it in time.',
+}
+
+/** Process gauges added to the exposition by the monitoring server. */
+export const PROCESS_GAUGES: Readonly<Record<string, string>> = {
+  process_resident_memory_bytes: 'Resident memory of the agent process.',
+  nodejs_heap_used_bytes: 'V8 heap in use.',
+  process_uptime_seconds: 'Seconds since the agent process started.',
+}
+
+/** Every component's start time, from Flume's StartTime attribute. */
+export const START_TIME: MetricName = {
+  name: 'flumen_component_start_time_seconds',
+  type: 'gauge',
+  help: 'When the component last started.',
+}
+
 const snake = (s: string) =>
   s
     .replace(/Count$/, '')
@@ -165,6 +192,15 @@ export function genericName(kind: CounterKind, attribute: string): MetricName {
     name: `flumen_${kind.toLowerCase()}_${snake(attribute)}${counter ? '_total' : ''}`,
     type: counter ? 'counter' : 'gauge',
     help: `Flume attribute ${attribute}.`,
+  }
+}
+
+/** The Prometheus name of an agent-wide counter. */
+export function agentMetricName(name: string): MetricName {
+  return {
+    name: `flumen_agent_${snake(name)}_total`,
+    type: 'counter',
+    help: AGENT_COUNTERS[name] ?? `Agent counter ${name}.`,
   }
 }
 
@@ -188,15 +224,7 @@ export function prometheusText(
     for (const [attr, v] of Object.entries(g.snapshot())) {
       if (attr === 'Type' || attr === 'StopTime') continue
       if (attr === 'StartTime') {
-        add(
-          {
-            name: 'flumen_component_start_time_seconds',
-            type: 'gauge',
-            help: 'When the component last started.',
-          },
-          labels,
-          (v as number) / 1000,
-        )
+        add(START_TIME, labels, (v as number) / 1000)
         continue
       }
       const num = typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' ? v : Number(v)
@@ -205,10 +233,10 @@ export function prometheusText(
     }
   }
   for (const [name, v] of metrics.agent) {
-    add({ name: `flumen_agent_${snake(name)}_total`, type: 'counter', help: `Agent counter ${name}.` }, '', v)
+    add(agentMetricName(name), '', v)
   }
   for (const [name, v] of Object.entries(extra)) {
-    add({ name, type: 'gauge', help: name.replace(/_/g, ' ') }, '', v)
+    add({ name, type: 'gauge', help: PROCESS_GAUGES[name] ?? name.replace(/_/g, ' ') }, '', v)
   }
   let out = ''
   for (const { m, lines } of families.values()) {

@@ -66,9 +66,11 @@ export const spec = defineSource({
           batcher.push(new Event(Buffer.from(nl < 0 ? msg : msg.subarray(0, nl)), headers))
         })
         return new Promise<void>((resolve, reject) => {
-          s.once('error', (e) =>
-            reject(new Error(`cannot bind UDP ${cfg.bind}:${cfg.port}: ${describeError(e)}`)),
-          )
+          s.once('error', (e) => {
+            // A socket that failed to bind still holds a handle: close it, or the process never exits.
+            s.close()
+            reject(new Error(`cannot bind UDP ${cfg.bind}:${cfg.port}: ${describeError(e)}`))
+          })
           s.bind(cfg.port, host, () => {
             s.removeAllListeners('error')
             s.on('error', (e) => ctx.logger.error({ error: describeError(e) }, 'UDP socket error'))

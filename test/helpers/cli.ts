@@ -160,6 +160,8 @@ export interface StartOptions {
   readonly dir?: string
   /** Wait for the 'Agent ready' line (default true). */
   readonly waitReady?: boolean
+  /** Watch the config file every this many seconds (`-i`); default: not watched (`--no-reload-conf`). */
+  readonly pollSeconds?: number
 }
 
 /** Writes `config` to a temp dir and starts `flumen agent` on it. */
@@ -174,7 +176,7 @@ export async function startAgent(config: string, opts: StartOptions = {}): Promi
     opts.name ?? 'a1',
     '-f',
     file,
-    '--no-reload-conf',
+    ...(opts.pollSeconds === undefined ? ['--no-reload-conf'] : ['-i', String(opts.pollSeconds)]),
     ...Object.entries(sys).map(([k, v]) => `-D${k}=${v}`),
     ...(opts.args ?? []),
   ]

@@ -48,6 +48,8 @@ export interface FlumeAgentOptions {
   readonly failOn?: RegExp | false
   /** Poll the config file for changes (Flume's default); default false (--no-reload-conf). */
   readonly reloadConf?: boolean
+  /** With reloadConf: seconds between polls (`-i`; Flume's default is 30). */
+  readonly pollIntervalSec?: number
 }
 
 /** Lines that mean the agent will never reach the state the test asked for. */
@@ -109,7 +111,14 @@ export async function startFlumeAgent(opts: FlumeAgentOptions): Promise<FlumeAge
     ...javaModuleOpens,
     ...(opts.javaOpts ?? []),
   ]
-  const args = ['-n', name, '-f', configFile, ...(opts.reloadConf ? [] : ['--no-reload-conf'])]
+  const args = [
+    '-n',
+    name,
+    '-f',
+    configFile,
+    ...(opts.reloadConf ? [] : ['--no-reload-conf']),
+    ...(opts.reloadConf && opts.pollIntervalSec !== undefined ? ['-i', String(opts.pollIntervalSec)] : []),
+  ]
   const agent = new FlumeAgent(
     {
       name: `flume agent ${name}`,

@@ -2,6 +2,9 @@
  * `flumen agent` (`flume-ng agent`): load the config files, compile the agent named by `-n`, report every
  * configuration problem, start the components and the monitoring server, and run until SIGTERM/SIGINT.
  *
+ * Reload: the config files are checked every 30 s (`-i <seconds>`; `--no-reload-conf` turns it off) and
+ * SIGHUP reloads at once, watching or not (src/agent/config-reloader.ts; rules in docs/operations.md).
+ *
  * Shutdown: the first SIGTERM or SIGINT stops sources, lets in-flight transactions finish, drains the
  * channels through healthy sinks for up to `flumen.shutdown.timeout` ms (default 10000), then exits 0.
  * A second signal exits at once (143 for SIGTERM, 130 for SIGINT).
@@ -10,13 +13,15 @@
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
 import { Agent } from '../../agent/agent.ts'
+import { ConfigReloader, fileStamps, logDiagnostics } from '../../agent/config-reloader.ts'
 import { compileAgent } from '../../config/compile.ts'
 import { loadConfig } from '../../config/load.ts'
 import { MetricsRegistry } from '../../core/counters.ts'
 import { describeError } from '../../core/errors.ts'
-import type { Diagnostic } from '../../core/spec.ts'
-import { formatDiagnostic } from '../../core/spec.ts'
+import { LogRing } from '../../monitoring/log-ring.ts'
+import { operatorRoutes } from '../../monitoring/routes.ts'
 import { MonitoringServer } from '../../monitoring/server.ts'
+import type { StatusProvider } from '../../monitoring/status.ts'
 import { Registry } from '../../registry.ts'
 import { type OptionSpec, parseArgs, UsageError, usage } from '../args.ts'
 import { createLogger, logSettings } from '../logging.ts'
@@ -93,12 +98,16 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { names: ['-h', '--help'], key: 'help', value: false, help: 'show this help' },
 ]
 
-export function logDiagnostics(logger: Logger, diagnostics: readonly Diagnostic[]): void {
-  for (const d of diagnostics) {
-    const fields = { code: d.code, file: d.file, line: d.line, path: d.path, component: d.component }
-    if (d.severity === 'warning') logger.warn(fields, formatDiagnostic(d))
-    else logger.error(fields, formatDiagnostic(d))
-  }
+export { logDiagnostics }
+
+/** `-i <seconds>`: Flume takes whole seconds; fractions are accepted (tests, quick edits). */
+export function pollIntervalMs(value: string | undefined): number {
+  // Flume compat: files are polled every 30 s unless -i says otherwise (Application.DEFAULT_FILE_INTERVAL).
+  if (value === undefined) return 30_000
+  const n = Number(value.trim())
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--poll-interval must be a positive number of seconds, not '${value}'`)
+  return Math.round(n * 1000)
 }
 
 export function configFiles(args: { lists: Map<string, string[]> }): string[] {
@@ -124,7 +133,9 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
   const files = configFiles(args)
   if (files.length === 0) throw new UsageError('no configuration given (-f <file>)')
 
-  const logger = createLogger(logSettings(args.sys))
+  const pollMs = args.flags.has('noReload') ? 0 : pollIntervalMs(args.values.get('pollInterval'))
+  const ring = new LogRing()
+  const logger: Logger = createLogger(logSettings(args.sys), ring)
   for (const o of args.ignored) logger.debug({ option: o }, 'JVM option ignored')
   if (args.values.has('classpath') || args.values.has('plugins')) {
     logger.warn(
@@ -132,6 +143,8 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
     )
   }
 
+  // Stamped before reading, so an edit made while the agent starts is picked up by the first poll.
+  const baseline = await fileStamps(files)
   const loaded = await loadConfig({ files, sys: args.sys, env: process.env })
   logDiagnostics(logger, loaded.diagnostics)
   if (loaded.fatal) {
@@ -190,7 +203,18 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
 
   const drainTimeoutMs = Number(args.sys.get('flumen.shutdown.timeout') ?? 10_000)
   const agent = new Agent(compiled, { logger, metrics, sys: args.sys, drainTimeoutMs })
+  const reloader = new ConfigReloader({
+    agent,
+    files,
+    sys: args.sys,
+    env: process.env,
+    registry,
+    logger,
+    metrics,
+    pollIntervalMs: pollMs,
+  })
   let monitoring: MonitoringServer | undefined
+  let routes: ReturnType<typeof operatorRoutes> | undefined
 
   let stopping: Promise<void> | undefined
   let stopped: () => void = () => {}
@@ -203,13 +227,29 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
       process.exit(signal === 'SIGINT' ? 130 : 143)
     }
     logger.info({ signal }, 'Stopping agent')
+    reloader.stop()
     stopping = (async () => {
       await agent.stop()
+      routes?.close()
       await monitoring?.stop()
     })().finally(stopped)
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+  // SIGHUP reloads at once (whether or not the files are watched); without a handler it would kill us.
+  // One that arrives while the agent is still starting is applied as soon as it runs.
+  let started = false
+  let hupWhileStarting = false
+  const onHup = () => {
+    if (stopping !== undefined) return
+    if (!started) {
+      hupWhileStarting = true
+      return
+    }
+    logger.info({ signal: 'SIGHUP' }, 'Reloading the configuration')
+    void reloader.reload('signal')
+  }
+  process.on('SIGHUP', onHup)
 
   try {
     await agent.start()
@@ -222,14 +262,20 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
   if (monType === 'http' || monType === 'org.apache.flume.instrumentation.http.httpmetricsserver') {
     const port = Number(args.sys.get('flume.monitoring.port') ?? 41414)
     const host = args.sys.get('flume.monitoring.host')
+    routes = operatorRoutes(statusProvider(agent, ring, reloader))
+    const r = routes
     monitoring = new MonitoringServer({
       port,
       ...(host === undefined ? {} : { host }),
       metrics: () => agent.metrics,
+      routes: (req, res, path) => r.handle(req, res, path),
     })
     try {
       await monitoring.start()
-      logger.info({ port: monitoring.port }, 'Monitoring server listening (/metrics, /prometheus)')
+      logger.info(
+        { port: monitoring.port },
+        'Monitoring server listening (/ dashboard, /metrics, /prometheus, /health, /ready)',
+      )
     } catch (e) {
       logger.error(
         { port, error: describeError(e) },
@@ -244,8 +290,17 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
     )
   }
 
+  started = true
+  if (stopping === undefined) reloader.start(baseline)
+  if (hupWhileStarting) onHup()
   logger.info(
-    { agent: name, version: VERSION, startupMs: Math.round(performance.now()), ready: agent.ready },
+    {
+      agent: name,
+      version: VERSION,
+      startupMs: Math.round(performance.now()),
+      ready: agent.ready,
+      reloadPollSec: pollMs / 1000,
+    },
     'Agent ready',
   )
 
@@ -255,4 +310,29 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
   await done
   clearInterval(keepAlive)
   return 0
+}
+
+function statusProvider(agent: Agent, ring: LogRing, reloader: ConfigReloader): StatusProvider {
+  return {
+    agentName: agent.name,
+    version: VERSION,
+    metrics: agent.metrics,
+    agentState: () => agent.state,
+    ready: () => agent.ready,
+    topology: () => agent.topology(),
+    componentStates: () => agent.componentStates(),
+    recentLogs: () => ring.recent(),
+    reloads: () => {
+      const last = reloader.last
+      return {
+        watching: reloader.watching,
+        pollIntervalSec: reloader.pollIntervalMs / 1000,
+        count: agent.metrics.agent.get('Reloads') ?? 0,
+        failures: agent.metrics.agent.get('ReloadFailures') ?? 0,
+        ...(last === undefined
+          ? {}
+          : { last: { at: last.at, trigger: last.trigger, result: last.result, message: last.message } }),
+      }
+    },
+  }
 }
