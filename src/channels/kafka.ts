@@ -89,6 +89,8 @@ interface Piece {
 export class KafkaChannel implements Channel {
   readonly name: string
   readonly counter: ChannelCounter
+  /** Committed events live in Kafka: a reload replaces the channel without moving events. */
+  readonly durable = true
   readonly #o: KafkaChannelOptions
   readonly #backend: KafkaBackend
   readonly #log: Logger
