@@ -52,6 +52,8 @@ export interface ProducerSettings extends ClientSettings {
   readonly idempotent: boolean
   /** Largest produce request we build; bigger Flume batches are sent in several requests, in order. */
   readonly maxRequestBytes: number
+  /** Give up on a send after this long (Java's delivery.timeout.ms). */
+  readonly deliveryTimeoutMs: number
   readonly unkeyed: UnkeyedPartitioning
 }
 

@@ -1,9 +1,9 @@
 /**
- * The @platformatic/kafka backend of ./client.ts (pure TypeScript, no native code). This is the only
- * module that imports the library, and it is itself loaded only by the Kafka components.
+ * The @platformatic/kafka backend of ./client.ts (pure TypeScript, no native code). This module and
+ * ./produce.ts are the only ones that import the library, and they are loaded only by the Kafka components.
  *
- * Producer: one `send` per Flume batch (split into requests of at most max.request.size bytes, sent in
- * order). Records with a key go to murmur2(key) & 0x7fffffff % partitions, exactly Java's default
+ * Producer: one `send` per Flume batch, through ./produce.ts (batches encoded in one buffer per
+ * partition, requests of at most max.request.size bytes, sent in order). Records with a key go to murmur2(key) & 0x7fffffff % partitions, exactly Java's default
  * partitioner, so a key lands on the same partition whichever agent wrote it; records without one stick
  * to one partition per batch (Java 2.7's sticky partitioner) or rotate per record (RoundRobinPartitioner).
  *
@@ -46,6 +46,7 @@ import type {
   TopicPartition,
 } from './client.ts'
 import { KafkaClientError } from './client.ts'
+import { BatchProducer } from './produce.ts'
 import { rangeAssigner, roundRobinAssigner } from './range-assignor.ts'
 
 /** Most record bytes buffered ahead of `poll()`; fetching pauses above it. */
@@ -98,6 +99,7 @@ function wrap(what: string, e: unknown): KafkaClientError {
 
 class PlatformaticProducer implements KafkaProducer {
   readonly #p: Producer<Buffer, Buffer, Buffer, Buffer>
+  readonly #batches: BatchProducer
   readonly #s: ProducerSettings
   #sticky = 0
   #closed = false
@@ -119,12 +121,29 @@ class PlatformaticProducer implements KafkaProducer {
       autocreateTopics: true,
     })
     this.#p.on('error', (e: Error) => log.warn('Kafka producer error', { error: describe(e) }))
+    this.#batches = new BatchProducer(this.#p, s)
   }
 
   async send(records: readonly OutgoingRecord[]): Promise<Map<string, Map<number, number>>> {
     if (this.#closed) throw new KafkaClientError('producer is closed', { retriable: false })
     const written = new Map<string, Map<number, number>>()
     if (records.length === 0) return written
+    if (!this.#s.idempotent) {
+      let fast: number | undefined
+      try {
+        fast = await this.#batches.version()
+      } catch (e) {
+        throw wrap(`could not send ${records.length} record(s) to Kafka`, e)
+      }
+      if (fast !== undefined) {
+        try {
+          await this.#batches.send(records, written)
+        } catch (e) {
+          throw wrap(`could not send ${records.length} record(s) to Kafka`, e)
+        }
+        return written
+      }
+    }
     if (this.#s.unkeyed === 'sticky') this.#sticky++
     const max = this.#s.maxRequestBytes
     let chunk: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = []
@@ -178,6 +197,7 @@ class PlatformaticProducer implements KafkaProducer {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#batches.close()
     await this.#p.close(true).catch(() => {})
   }
 }
