@@ -307,7 +307,12 @@ export const spec = defineSource({
                 run = r
               }
             }
-            setOffset(offsets, run.topic, run.partition, (records[records.length - 1] as IncomingRecord).offset + 1)
+            setOffset(
+              offsets,
+              run.topic,
+              run.partition,
+              (records[records.length - 1] as IncomingRecord).offset + 1,
+            )
             // Flume compat: a rebalance ends the batch so what was read can be committed promptly.
             if (revoked) break
           }
