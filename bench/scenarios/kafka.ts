@@ -8,6 +8,7 @@
  *   has written every record to the channel (offsets committed after each batch, as Flume does).
  */
 
+import { readFileSync } from 'node:fs'
 import { Producer } from '@platformatic/kafka'
 import { type KafkaBroker, startKafka } from '../../test/peers/index.ts'
 import { counter, type Impl, result, type Scenario, start, waitForCount } from '../lib/harness.ts'
@@ -17,6 +18,20 @@ const STRESS_EVENTS = Number(process.env.BENCH_KAFKA_STRESS_EVENTS ?? 500_000)
 const SOURCE_EVENTS = Number(process.env.BENCH_KAFKA_SOURCE_EVENTS ?? 1_000_000)
 const SOURCE_BODY = 200
 const PARTITIONS = 3
+
+/** CPU time (user + system) a process has used, in ms (from /proc, 10 ms ticks). */
+function cpuMs(pid: number): number {
+  try {
+    const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
+    return (Number(f[11]) + Number(f[12])) * 10
+  } catch {
+    return 0
+  }
+}
+
+/** The agent's CPU time per million events over the load: a figure other jobs on the machine barely move. */
+const cpuNote = (pid: number, before: number, events: number) =>
+  `CPU ${(((cpuMs(pid) - before) * 1000) / events).toFixed(2)} s per 1M events`
 
 let brokerP: Promise<KafkaBroker> | undefined
 const broker = () => (brokerP ??= startKafka({ heapMb: 1024 }))
@@ -71,10 +86,12 @@ a1.sources.r1.totalEvents = ${SINK_EVENTS}`,
       ),
     )
     try {
+      const cpu0 = cpuMs(agent.pid)
       const m = await waitForCount(agent, counter('SINK.k1', 'EventDrainSuccessCount'), SINK_EVENTS, {
         startGroup: 'SOURCE.r1',
       })
-      return result(this.name, impl, SINK_EVENTS, seqBytes(SINK_EVENTS), m, agent.readyMs)
+      const note = cpuNote(agent.pid, cpu0, SINK_EVENTS)
+      return result(this.name, impl, SINK_EVENTS, seqBytes(SINK_EVENTS), m, agent.readyMs, note)
     } finally {
       await agent.stop()
     }
@@ -100,11 +117,13 @@ a1.sources.r1.maxTotalEvents = ${STRESS_EVENTS}`,
       ),
     )
     try {
+      const cpu0 = cpuMs(agent.pid)
       // Java's StressSource reports no StartTime; the channel starts just before the source on both.
       const m = await waitForCount(agent, counter('SINK.k1', 'EventDrainSuccessCount'), STRESS_EVENTS, {
         startGroup: 'CHANNEL.c1',
       })
-      return result(this.name, impl, STRESS_EVENTS, STRESS_EVENTS * 512, m, agent.readyMs)
+      const note = cpuNote(agent.pid, cpu0, STRESS_EVENTS)
+      return result(this.name, impl, STRESS_EVENTS, STRESS_EVENTS * 512, m, agent.readyMs, note)
     } finally {
       await agent.stop()
     }
@@ -166,10 +185,12 @@ a1.sinks.k1.channel = c1
 `,
     )
     try {
+      const cpu0 = cpuMs(agent.pid)
       const m = await waitForCount(agent, counter('SOURCE.r1', 'EventAcceptedCount'), SOURCE_EVENTS, {
         startGroup: 'SOURCE.r1',
       })
-      return result(this.name, impl, SOURCE_EVENTS, SOURCE_EVENTS * SOURCE_BODY, m, agent.readyMs)
+      const note = cpuNote(agent.pid, cpu0, SOURCE_EVENTS)
+      return result(this.name, impl, SOURCE_EVENTS, SOURCE_EVENTS * SOURCE_BODY, m, agent.readyMs, note)
     } finally {
       await agent.stop()
       if (impl === 'java') await (await broker()).stop()
