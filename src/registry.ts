@@ -52,6 +52,8 @@ export const builtinEntries: readonly RegistryEntry[] = [
   e('source', ['exec'], ['org.apache.flume.source.ExecSource'], () => import('./sources/exec.ts')),
   e('source', ['avro'], ['org.apache.flume.source.AvroSource'], () => import('./sources/avro.ts')),
   e('source', ['thrift'], ['org.apache.flume.source.ThriftSource'], () => import('./sources/thrift.ts')),
+  // Flume registers its Kafka components by class name only; `kafka` is flumen's alias.
+  e('source', ['kafka'], ['org.apache.flume.source.kafka.KafkaSource'], () => import('./sources/kafka.ts')),
   e(
     'source',
     ['syslogtcp'],
@@ -73,6 +75,12 @@ export const builtinEntries: readonly RegistryEntry[] = [
   e('source', ['http'], ['org.apache.flume.source.http.HTTPSource'], () => import('./sources/http/index.ts')),
   // channels
   e('channel', ['memory'], ['org.apache.flume.channel.MemoryChannel'], () => import('./channels/memory.ts')),
+  e(
+    'channel',
+    ['kafka'],
+    ['org.apache.flume.channel.kafka.KafkaChannel'],
+    () => import('./channels/kafka.ts'),
+  ),
   e(
     'channel',
     ['file'],
@@ -97,6 +105,7 @@ export const builtinEntries: readonly RegistryEntry[] = [
   e('sink', ['file_roll'], ['org.apache.flume.sink.RollingFileSink'], () => import('./sinks/file-roll.ts')),
   e('sink', ['avro'], ['org.apache.flume.sink.AvroSink'], () => import('./sinks/avro.ts')),
   e('sink', ['thrift'], ['org.apache.flume.sink.ThriftSink'], () => import('./sinks/thrift.ts')),
+  e('sink', ['kafka'], ['org.apache.flume.sink.kafka.KafkaSink'], () => import('./sinks/kafka.ts')),
   // channel selectors
   e(
     'selector',

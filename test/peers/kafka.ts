@@ -13,6 +13,7 @@ import {
   renderTemplate,
   runJava,
   type ToolResult,
+  tcpOpen,
   tempDir,
 } from './java.ts'
 import { peersDir, provision } from './provision.ts'
@@ -74,7 +75,7 @@ const tools = {
 } as const
 
 export class KafkaBroker {
-  readonly process: JavaProcess
+  #process: JavaProcess
   readonly port: number
   readonly controllerPort: number
   /** "127.0.0.1:<port>", for bootstrap.servers. */
@@ -82,9 +83,18 @@ export class KafkaBroker {
   readonly dir: string
   readonly readyMs: number
   readonly #classpath: string
+  readonly #spawn: () => JavaProcess
 
-  constructor(p: JavaProcess, port: number, controllerPort: number, classpath: string, readyMs: number) {
-    this.process = p
+  constructor(
+    p: JavaProcess,
+    port: number,
+    controllerPort: number,
+    classpath: string,
+    readyMs: number,
+    spawn: () => JavaProcess,
+  ) {
+    this.#process = p
+    this.#spawn = spawn
     this.port = port
     this.controllerPort = controllerPort
     this.bootstrap = `127.0.0.1:${port}`
@@ -93,8 +103,40 @@ export class KafkaBroker {
     this.#classpath = classpath
   }
 
+  /** The current broker JVM (a new one after restart()). */
+  get process(): JavaProcess {
+    return this.#process
+  }
+
   get pid(): number {
-    return this.process.pid
+    return this.#process.pid
+  }
+
+  get running(): boolean {
+    return this.#process.running
+  }
+
+  /**
+   * Starts the broker again after stop() or kill(): same ports, same log dirs, so topics, records and
+   * committed offsets are all still there (an outage, not a new cluster). Resolves once it is serving.
+   */
+  async restart(readyTimeoutMs = 60_000): Promise<void> {
+    if (this.#process.running) throw new PeerError('kafka broker: restart() needs a stopped broker')
+    await waitPortFree(this.port)
+    const since = this.#process.logs().length
+    const p = this.#spawn()
+    this.#process = p
+    try {
+      await p.waitUntil(
+        'Kafka Server started (restart)',
+        () => /Kafka Server started/.test(p.logs().slice(since)),
+        readyTimeoutMs,
+        /Address already in use|Exiting Kafka|FATAL/,
+      )
+    } catch (e) {
+      await p.stop(5000)
+      throw e
+    }
   }
 
   logs(): string {
@@ -248,7 +290,11 @@ function runKafkaTool(
 
 /** Kafka's Uuid text form: 16 random bytes, base64url without padding (what `StorageTool random-uuid` prints). */
 function clusterId(): string {
-  return randomBytes(16).toString('base64url')
+  // StorageTool's argument parser takes an id starting with '-' for an option (1 in 64 ids did).
+  for (;;) {
+    const id = randomBytes(16).toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
 }
 
 /**
@@ -284,26 +330,28 @@ async function startOnce(classpath: string, opts: KafkaOptions): Promise<KafkaBr
   const serverProps = join(dir, 'server.properties')
   writeFileSync(serverProps, `${rendered}\n# overrides\n${extra.join('')}`)
   const log4j = `-Dlog4j.configuration=file:${join(peersDir, 'kafka', 'log4j.properties')}`
+  const spawn = () =>
+    new JavaProcess({
+      name: 'kafka broker',
+      dir,
+      classpath,
+      main: 'kafka.Kafka',
+      args: [serverProps],
+      jvm: [
+        '-Xms128m',
+        `-Xmx${opts.heapMb ?? 512}m`,
+        '-Djava.net.preferIPv4Stack=true',
+        `-Dkafka.logs.dir=${dir}`,
+        log4j,
+      ],
+    })
   await runJava({
     classpath,
     main: tools.storage,
     args: ['format', '-t', clusterId(), '-c', serverProps, '--ignore-formatted'],
     jvm: [log4j],
   })
-  const p = new JavaProcess({
-    name: 'kafka broker',
-    dir,
-    classpath,
-    main: 'kafka.Kafka',
-    args: [serverProps],
-    jvm: [
-      '-Xms128m',
-      `-Xmx${opts.heapMb ?? 512}m`,
-      '-Djava.net.preferIPv4Stack=true',
-      `-Dkafka.logs.dir=${dir}`,
-      log4j,
-    ],
-  })
+  const p = spawn()
   try {
     await p.waitUntil(
       'Kafka Server started',
@@ -315,5 +363,14 @@ async function startOnce(classpath: string, opts: KafkaOptions): Promise<KafkaBr
     await p.stop(5000)
     throw e
   }
-  return new KafkaBroker(p, port, controllerPort, classpath, performance.now() - p.startedAt)
+  return new KafkaBroker(p, port, controllerPort, classpath, performance.now() - p.startedAt, spawn)
+}
+
+/** Waits until nothing listens on the port (a just-killed JVM's sockets close asynchronously). */
+async function waitPortFree(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (await tcpOpen(port)) {
+    if (performance.now() > deadline) throw new PeerError(`port ${port} is still in use`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
 }
