@@ -129,7 +129,7 @@ export class LineReader {
         this.#longLen = c.length
       }
     }
-    this.#scan = this.#we // the carry holds no newline
+    this.#scan = 0 // a carry saved after a full batch may still hold whole lines
     this.#readPos = tf.lineStart + (c?.length ?? 0)
     this.#view = this.#buf.subarray(0, this.#we)
     tf.carry = undefined
