@@ -7,9 +7,11 @@
  * Each poll (PollableSourceRunner): list the groups (matcher.ts, cached on directory mtime), stat each
  * match, then read every file that grew, oldest mtime first, in batches of `batchSize` lines; each batch
  * goes to the channels in one transaction and only after that commit does the file's position advance.
- * Positions are written every `writePosInterval` ms (first after 5 s) and on stop. A crash therefore
- * re-delivers at most what was committed after the last position write (Flume's guarantee), never loses a
- * line. A channel failure rewinds the file to its last committed line and backs off.
+ * The committed position is recorded in the position file (one small write in place, PositionStore) before
+ * the next batch is committed, and made durable (fdatasync) every `writePosInterval` ms (first after 5 s);
+ * on stop the file is left in Flume's compact form. A crash (even SIGKILL) therefore re-delivers at most
+ * one batch and never loses a line — Flume rewrites the file only every writePosInterval, so it re-delivers
+ * everything committed since. A channel failure rewinds the file to its last committed line and backs off.
  *
  * Files are followed by inode (Flume compat: the position file identifies files by inode) — and, unlike
  * Flume, by inode alone, with the descriptor kept open:
@@ -57,7 +59,7 @@ import {
 } from '../../core/spec.ts'
 import { pollableBackoff, pollableFields } from '../util/pollable.ts'
 import { TaildirMatcher } from './matcher.ts'
-import { formatPositions, type PositionEntry, readPositionFile, writePositionFile } from './position-file.ts'
+import { type PositionEntry, PositionStore, readPositionFile } from './position-file.ts'
 import { LineReader, TailFile } from './tail-file.ts'
 
 const DEFAULT_POSITION_FILE = '~/.flume/taildir_position.json'
@@ -242,9 +244,12 @@ export class TaildirSource {
   #poll = 0
   #nextIdleCheck = 0
   #running = false
+  readonly #store: PositionStore
   #posTimer: NodeJS.Timeout | undefined
+  /** The position write of the last committed batch, awaited before the next batch is committed. */
   #posWrite: Promise<void> = Promise.resolve()
-  #lastWritten: string | undefined
+  /** The set of files or a path changed: the position file layout must be rewritten. */
+  #layoutDirty = true
   /** Group directory problems already reported (by group), so each is logged once per change. */
   readonly #dirProblems = new Map<string, string>()
   readonly #make: (tf: TailFile, body: Buffer, offset: number) => Event
@@ -257,6 +262,7 @@ export class TaildirSource {
     this.#counter = counter
     this.#channelErrors = new RateLimitedLog(log, 10_000)
     this.#readErrors = new RateLimitedLog(log, 10_000)
+    this.#store = new PositionStore(s.positionFile)
     const offsetHeader = s.byteOffsetHeader
     const fileKey = s.fileHeaderKey
     this.#make = (tf, body, offset) => {
@@ -280,7 +286,7 @@ export class TaildirSource {
   async start(): Promise<void> {
     this.#counter.start()
     this.#files.clear()
-    this.#lastWritten = undefined
+    this.#layoutDirty = true
     await mkdir(dirname(this.#s.positionFile), { recursive: true })
     let entries: PositionEntry[] = []
     try {
@@ -299,6 +305,7 @@ export class TaildirSource {
       )
     }
     await this.#scan(entries)
+    await this.#rewriteLayout()
     this.#nextIdleCheck = Date.now() + this.#s.idleTimeout
     this.#running = true
     this.#schedulePositions(WRITE_POS_INIT_DELAY)
@@ -318,7 +325,11 @@ export class TaildirSource {
     this.#posTimer = undefined
     await this.#posWrite
     this.#reader.detach()
-    await this.#writePositions(true)
+    try {
+      await this.#store.close(this.#entries())
+    } catch (e) {
+      this.#positionError(e)
+    }
     for (const tf of this.#files.values()) await this.#close(tf)
     this.#counter.stop()
     this.#log.info({ source: this.#name }, 'Taildir source stopped')
@@ -326,6 +337,7 @@ export class TaildirSource {
 
   async process(): Promise<Status> {
     const files = await this.#scan(undefined)
+    if (this.#layoutDirty) await this.#rewriteLayout()
     let ready = false
     for (const tf of files) {
       if (!this.#running) break
@@ -336,7 +348,7 @@ export class TaildirSource {
       }
       if (tf.orphan === 'deleted') {
         await this.#close(tf)
-        this.#files.delete(tf.inode)
+        this.#forget(tf)
       }
     }
     const now = Date.now()
@@ -350,7 +362,7 @@ export class TaildirSource {
         if (r === 'failed') return 'backoff'
         await this.#close(tf)
         this.#log.info({ file: tf.path, inode: tf.inode, pos: tf.pos }, 'Closed idle file')
-        if (tf.orphan !== undefined) this.#files.delete(tf.inode)
+        if (tf.orphan !== undefined) this.#forget(tf)
       }
     }
     return ready ? 'ready' : 'backoff'
@@ -391,7 +403,7 @@ export class TaildirSource {
           btime !== tf.btimeMs
         ) {
           this.#log.info({ file: f.path, inode }, 'Inode reused by a new file; reading it from the start')
-          this.#files.delete(inode)
+          this.#forget(tf)
           tf = undefined
         }
         if (tf === undefined) {
@@ -417,6 +429,7 @@ export class TaildirSource {
           }
           tf = new TailFile(inode, f.path, m.group, g.headers, pos, size, btime)
           this.#files.set(inode, tf)
+          this.#layoutDirty = true
           this.#log.info({ file: f.path, inode, pos }, 'Tracking file')
         } else {
           if (tf.path !== f.path) {
@@ -426,6 +439,7 @@ export class TaildirSource {
             )
             tf.path = f.path
             tf.orphan = undefined
+            this.#layoutDirty = true
           }
           if (size < tf.readPos) {
             this.#log.info(
@@ -463,6 +477,7 @@ export class TaildirSource {
             const found = (await inodesIn(dirname(tf.path), dirCache)).get(tf.inode)
             const was = tf.path
             tf.path = found?.path ?? ''
+            this.#layoutDirty = true
             this.#log.info(
               { file: was, now: found?.path, inode: tf.inode },
               'File no longer matches (rotated); reading the rest of it through the open descriptor',
@@ -484,9 +499,10 @@ export class TaildirSource {
         tf.path = found.path
         tf.size = found.size
         tf.orphan = 'rotated'
+        this.#layoutDirty = true
         left.push(tf)
       } else {
-        this.#files.delete(tf.inode)
+        this.#forget(tf)
       }
     }
     // Start-up: entries whose inode matched nothing may have been rotated while the agent was down.
@@ -506,6 +522,7 @@ export class TaildirSource {
         tf.orphan = 'rotated'
         tf.seen = poll
         this.#files.set(e.inode, tf)
+        this.#layoutDirty = true
         left.push(tf)
         this.#log.info(
           { file: found.path, was: e.file, inode: e.inode, pos: e.pos },
@@ -563,6 +580,9 @@ export class TaildirSource {
         const end = tf.lineStart
         this.#counter.eventReceivedCount += events.length
         this.#counter.appendBatchReceivedCount++
+        // The previous batch's position must be recorded before this one is committed: a crash then
+        // re-delivers at most one batch. That write overlapped with reading this batch.
+        await this.#posWrite
         try {
           await this.#processor.processEventBatch(events)
         } catch (e) {
@@ -578,6 +598,7 @@ export class TaildirSource {
         }
         tf.pos = end
         tf.lastActivity = Date.now()
+        this.#posWrite = this.#store.setPos(tf.inode, end).catch((e) => this.#positionError(e))
         this.#counter.eventAcceptedCount += events.length
         this.#counter.appendBatchAcceptedCount++
         if (events.length < this.#s.batchSize) return 'done'
@@ -630,38 +651,51 @@ export class TaildirSource {
     }
   }
 
+  #forget(tf: TailFile): void {
+    if (this.#files.get(tf.inode) === tf) {
+      this.#files.delete(tf.inode)
+      this.#layoutDirty = true
+    }
+  }
+
   #schedulePositions(delay: number): void {
     if (!this.#running) return
     this.#posTimer = setTimeout(() => {
       this.#posTimer = undefined
-      this.#posWrite = this.#writePositions(false).finally(() =>
-        this.#schedulePositions(this.#s.writePosInterval),
-      )
+      // Positions are recorded in place after every commit; this makes them durable against an OS crash.
+      this.#store
+        .sync()
+        .catch((e) => this.#positionError(e))
+        .finally(() => this.#schedulePositions(this.#s.writePosInterval))
     }, delay)
     this.#posTimer.unref()
   }
 
-  /** The committed positions of every tracked file with a known path, in Flume's format. */
-  positionsText(): string {
+  /** The committed positions of every tracked file with a known path. */
+  #entries(): PositionEntry[] {
     const entries: PositionEntry[] = []
     for (const tf of this.#files.values())
       if (tf.path !== '') entries.push({ inode: tf.inode, pos: tf.pos, file: tf.path })
-    return formatPositions(entries)
+    return entries
   }
 
-  async #writePositions(force: boolean): Promise<void> {
-    const text = this.positionsText()
-    if (!force && text === this.#lastWritten) return
+  async #rewriteLayout(): Promise<void> {
+    await this.#posWrite
+    this.#layoutDirty = false
     try {
-      await writePositionFile(this.#s.positionFile, text)
-      this.#lastWritten = text
+      await this.#store.rewrite(this.#entries())
     } catch (e) {
-      this.#counter.genericProcessingFail++
-      this.#log.error(
-        { positionFile: this.#s.positionFile, error: describeError(e) },
-        'Failed writing positionFile',
-      )
+      this.#layoutDirty = true
+      this.#positionError(e)
     }
+  }
+
+  #positionError(e: unknown): void {
+    this.#counter.genericProcessingFail++
+    this.#readErrors.error(
+      { positionFile: this.#s.positionFile, error: describeError(e) },
+      'Failed writing positionFile',
+    )
   }
 }
 

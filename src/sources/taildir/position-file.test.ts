@@ -31,7 +31,10 @@ describe('taildir position file', () => {
       ]),
       '[{"inode":2496001,"pos":12,"file":"/var/log/app.log"},{"inode":7,"pos":0,"file":"/var/log/a\\u003db\\u0027s\\u003cx\\u003e\\u0026.log"}]',
     )
-    assert.equal(formatPositions([{ inode: '1', pos: 1, file: '/t/é\t"\\x' }]), '[{"inode":1,"pos":1,"file":"/t/é\\t\\"\\\\x"}]')
+    assert.equal(
+      formatPositions([{ inode: '1', pos: 1, file: '/t/é\t"\\x' }]),
+      '[{"inode":1,"pos":1,"file":"/t/é\\t\\"\\\\x"}]',
+    )
   })
 
   it('an empty set is a 0-byte file, and a 0-byte or blank file reads as empty', () => {

@@ -121,3 +121,106 @@ export async function writePositionFile(path: string, text: string): Promise<voi
   await fh.close()
   await rename(tmp, path)
 }
+
+/** Width of the padded `pos` field in the running layout: a long's 19 digits and a space. */
+const POS_WIDTH = 20
+
+/**
+ * The position file while the source runs. To re-deliver at most one batch after a crash, the position of
+ * every committed batch is recorded before the next batch is committed — cheaply: the file is laid out
+ * with each `pos` padded to a fixed width (`{"inode":5,"pos":1024                ,"file":"/a.log"}` —
+ * whitespace between JSON tokens, which Flume's reader and ours skip), so recording a position is one
+ * 20-byte write in place, atomic with respect to a crash of the process. The layout is rewritten
+ * (atomically) only when the set of files or a path changes; `sync()` makes the recorded positions
+ * durable against an operating-system crash too (called every writePosInterval); `close()` leaves the
+ * compact form Flume writes.
+ *
+ * Operations run one at a time in call order; each returned promise settles when its operation is done.
+ */
+export class PositionStore {
+  readonly path: string
+  #fh: import('node:fs/promises').FileHandle | undefined
+  readonly #slots = new Map<string, number>()
+  #queue: Promise<unknown> = Promise.resolve()
+  #unsynced = false
+  readonly #field = Buffer.alloc(POS_WIDTH)
+
+  constructor(path: string) {
+    this.path = path
+  }
+
+  #enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const p = this.#queue.then(op, op)
+    this.#queue = p.catch(() => {})
+    return p
+  }
+
+  /** Rewrites the whole file (padded layout) for this set of files. */
+  rewrite(entries: readonly PositionEntry[]): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#slots.clear()
+      const parts: string[] = []
+      let offset = 1
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i] as PositionEntry
+        const head = `${i > 0 ? ',' : ''}{"inode":${e.inode},"pos":`
+        offset += Buffer.byteLength(head)
+        this.#slots.set(e.inode, offset)
+        const pos = String(e.pos)
+        const tail = `,"file":${JSON.stringify(e.file).replace(GSON_EXTRA, gsonEscape)}}`
+        parts.push(head, pos.padEnd(POS_WIDTH, ' '), tail)
+        offset += POS_WIDTH + Buffer.byteLength(tail)
+      }
+      const text = entries.length === 0 ? '' : `[${parts.join('')}]`
+      const tmp = `${dirname(this.path)}/.${this.path.slice(dirname(this.path).length + 1)}.${process.pid}.tmp`
+      const fh = await open(tmp, 'w')
+      try {
+        await fh.writeFile(text)
+        await fh.datasync()
+        await rename(tmp, this.path)
+      } catch (e) {
+        await fh.close().catch(() => {})
+        await unlink(tmp).catch(() => {})
+        this.#slots.clear()
+        throw e
+      }
+      const old = this.#fh
+      this.#fh = fh
+      this.#unsynced = false
+      await old?.close().catch(() => {})
+    })
+  }
+
+  /** Records a committed position in place (no-op for a file not in the current layout). */
+  setPos(inode: string, pos: number): Promise<void> {
+    return this.#enqueue(async () => {
+      const at = this.#slots.get(inode)
+      const fh = this.#fh
+      if (at === undefined || fh === undefined) return
+      this.#field.fill(0x20)
+      this.#field.write(String(pos), 0, 'latin1')
+      await fh.write(this.#field, 0, POS_WIDTH, at)
+      this.#unsynced = true
+    })
+  }
+
+  /** Makes in-place position writes durable (fdatasync), if there were any. */
+  sync(): Promise<void> {
+    return this.#enqueue(async () => {
+      if (!this.#unsynced || this.#fh === undefined) return
+      this.#unsynced = false
+      await this.#fh.datasync()
+    })
+  }
+
+  /** Writes the final positions in Flume's compact form and releases the file. */
+  close(entries: readonly PositionEntry[]): Promise<void> {
+    return this.#enqueue(async () => {
+      const fh = this.#fh
+      this.#fh = undefined
+      this.#slots.clear()
+      await fh?.close().catch(() => {})
+      await writePositionFile(this.path, formatPositions(entries))
+    })
+  }
+}
