@@ -102,7 +102,7 @@ export class LineReader {
   #long: Buffer[] | undefined
   #longLen = 0
 
-  constructor(chunkSize = 128 * 1024) {
+  constructor(chunkSize = 256 * 1024) {
     this.#buf = Buffer.allocUnsafe(chunkSize)
     this.#view = this.#buf.subarray(0, 0)
   }
