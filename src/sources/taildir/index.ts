@@ -66,6 +66,11 @@ const DEFAULT_POSITION_FILE = '~/.flume/taildir_position.json'
 /** Flume's constants (TaildirSource): first position write, idle-check period. */
 const WRITE_POS_INIT_DELAY = 5000
 const CHECK_IDLE_INTERVAL = 5000
+/**
+ * Longest a poll keeps reading before it returns READY to the runner: a stop request (which waits for the
+ * current poll) is served within about this long, and a backlog in one file cannot hold up the others.
+ */
+const POLL_BUDGET_MS = 500
 
 export const spec = defineSource({
   type: 'TAILDIR',
@@ -243,6 +248,8 @@ export class TaildirSource {
   readonly #files = new Map<string, TailFile>()
   #poll = 0
   #nextIdleCheck = 0
+  /** End of the current poll's time budget. */
+  #deadline = 0
   #running = false
   readonly #store: PositionStore
   #posTimer: NodeJS.Timeout | undefined
@@ -339,12 +346,19 @@ export class TaildirSource {
     const files = await this.#scan(undefined)
     if (this.#layoutDirty) await this.#rewriteLayout()
     let ready = false
+    this.#deadline = Date.now() + POLL_BUDGET_MS
     for (const tf of files) {
-      if (!this.#running) break
+      if (!this.#running || Date.now() > this.#deadline) {
+        ready = true
+        break
+      }
       if (tf.size > tf.readPos || (tf.orphan === 'deleted' && tf.carry !== undefined)) {
         const r = await this.#tail(tf, tf.orphan === 'deleted')
         if (r === 'failed') return 'backoff'
-        if (r === 'more') ready = true
+        if (r === 'more') {
+          ready = true
+          continue // not finished: a deleted file is closed only once drained
+        }
       }
       if (tf.orphan === 'deleted') {
         await this.#close(tf)
@@ -360,6 +374,7 @@ export class TaildirSource {
         // Flume compat: an idle file is read once more, an unterminated last line included, then closed.
         const r = await this.#tail(tf, true)
         if (r === 'failed') return 'backoff'
+        if (r === 'more') return 'ready' // out of time: closed at a later poll
         await this.#close(tf)
         this.#log.info({ file: tf.path, inode: tf.inode, pos: tf.pos }, 'Closed idle file')
         if (tf.orphan !== undefined) this.#forget(tf)
@@ -603,7 +618,7 @@ export class TaildirSource {
         this.#counter.appendBatchAcceptedCount++
         if (events.length < this.#s.batchSize) return 'done'
         if (++batches >= this.#s.maxBatchCount) return 'more'
-        if (!this.#running) return 'more'
+        if (!this.#running || Date.now() > this.#deadline) return 'more'
       }
     } finally {
       this.#reader.detach()
