@@ -53,7 +53,14 @@ function setup(): Setup {
   return s
 }
 
-function config(s: Setup, groups: Record<string, string>, extra = '', serializer = 'text'): string {
+function config(
+  s: Setup,
+  groups: Record<string, string>,
+  extra = '',
+  serializer = 'text',
+  channel = 'a1.channels.c1.capacity = 100000\na1.channels.c1.transactionCapacity = 1000',
+  sinkBatch = 100,
+): string {
   const names = Object.keys(groups)
   return `a1.sources = r1
 a1.channels = c1
@@ -68,13 +75,12 @@ a1.sources.r1.maxBackoffSleep = 200
 a1.sources.r1.batchSize = 100
 ${extra}
 a1.channels.c1.type = memory
-a1.channels.c1.capacity = 100000
-a1.channels.c1.transactionCapacity = 1000
+${channel}
 a1.sinks.k1.type = file_roll
 a1.sinks.k1.channel = c1
 a1.sinks.k1.sink.directory = ${s.out}
 a1.sinks.k1.sink.rollInterval = 0
-a1.sinks.k1.sink.batchSize = 100
+a1.sinks.k1.sink.batchSize = ${sinkBatch}
 a1.sinks.k1.sink.serializer = ${serializer}
 `
 }
@@ -210,13 +216,52 @@ a1.sources.r1.byteOffsetHeader = true`,
     const s = setup()
     const log = join(s.logs, 'app.log')
     writeLines(log, 'n', 0, 200)
-    const agent = await startAgent(config(s, { g: 'app\\.log' }))
+    const agent = await startAgent(config(s, { g: 'app\\.log' }, 'a1.sources.r1.idleTimeout = 1000'))
     await waitLines(s, 200)
     writeLines(log, 'n', 200, 1200)
     renameSync(log, join(s.logs, 'old-app.log'))
     writeLines(join(s.logs, 'old-app.log'), 'n', 1200, 1300)
     writeLines(log, 'n', 1300, 1500)
     await assertExactlyOnce(s, expected('n', 0, 1500))
+    // Both descriptors (the rotated file and the new one) are closed once idle: none leaks.
+    await eventually(() => fdsInto(agent.child.pid as number, s.logs).length === 0, 15_000, 200)
+    await stop(agent)
+  })
+
+  it('a full channel: the batch is read again after the back-off, nothing lost or doubled', async () => {
+    const s = setup()
+    const log = join(s.logs, 'app.log')
+    writeLines(log, 'f', 0, 1200)
+    // keep-alive 0: a put that does not fit fails at once (and the sink, finding the channel empty, backs
+    // off for a second or more, so the channel fills up again and again).
+    const agent = await startAgent(
+      config(
+        s,
+        { g: 'app\\.log' },
+        '',
+        'text',
+        'a1.channels.c1.capacity = 250\na1.channels.c1.transactionCapacity = 100\na1.channels.c1.keep-alive = 0',
+        20,
+      ),
+    )
+    await assertExactlyOnce(s, expected('f', 0, 1200))
+    await stop(agent)
+    assert.match(agent.output(), /channel is full or refused the batch/)
+  })
+
+  it('a 24 MB line is delivered whole, between ordinary lines', async () => {
+    const s = setup()
+    const log = join(s.logs, 'big.log')
+    const big = 'L'.repeat(24 * 1024 * 1024)
+    writeLines(log, 'b', 0, 3)
+    appendFileSync(log, `${big}\r\n`)
+    writeLines(log, 'b', 3, 6)
+    const agent = await startAgent(config(s, { g: 'big\\.log' }))
+    const lines = await waitLines(s, 7, 30_000)
+    assert.deepEqual(
+      lines.map((l) => (l.length > 100 ? `${l.length}` : l)),
+      ['b-0', 'b-1', 'b-2', String(big.length), 'b-3', 'b-4', 'b-5'],
+    )
     await stop(agent)
   })
 
