@@ -24,7 +24,7 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { type AgentProcess, eventually, startAgent, tempDir } from '../helpers/cli.ts'
+import { type AgentProcess, eventually, runCli, startAgent, tempDir, writeConfig } from '../helpers/cli.ts'
 import { rolledLines } from '../helpers/files.ts'
 
 const scratch: string[] = []
@@ -382,6 +382,40 @@ a1.sources.r1.byteOffsetHeader = true`,
     assert.equal(agent.count(/Opened file file=\S+i1\.log/), 2) // reopened when it grew
     await eventually(() => fdsInto(pid, s.logs).length === 0, 15_000, 200)
     await stop(agent)
+  })
+
+  it('flumen check reports every TAILDIR problem with its file and line', async () => {
+    const s = setup()
+    const f = writeConfig(
+      s.root,
+      'bad.conf',
+      `a1.sources = r1 r2 r3 r4
+a1.channels = c1
+a1.channels.c1.type = memory
+a1.sources.r1.type = taildir
+a1.sources.r1.channels = c1
+a1.sources.r2.type = org.apache.flume.source.taildir.TaildirSource
+a1.sources.r2.channels = c1
+a1.sources.r2.filegroups = g1 g2
+a1.sources.r2.filegroups.g1 = /var/log/app(
+a1.sources.r2.headers.g1 = nodot
+a1.sources.r3.type = TailDir
+a1.sources.r3.channels = c1
+a1.sources.r3.filegroups = g9
+a1.sources.r4.type = TAILDIR
+a1.sources.r4.channels = c1
+a1.sources.r4.filegroups = g
+a1.sources.r4.filegroups.g = /var/log/.*
+a1.sources.r4.idleTimeout = soon
+`,
+    )
+    const r = await runCli(['check', '-f', f, '-n', 'a1'])
+    assert.equal(r.code, 1, r.stdout)
+    assert.match(r.stdout, /required property 'filegroups' is missing/)
+    assert.match(r.stdout, /invalid file-name regex.*\[a1\.sources\.r2\.filegroups\.g1\]/)
+    assert.match(r.stdout, /expected headers\.<group>\.<headerName>.*\[a1\.sources\.r2\.headers\.g1\]/)
+    assert.match(r.stdout, /bad\.conf:18: error: 'soon' is not a valid int \[a1\.sources\.r4\.idleTimeout\]/)
+    assert.match(r.stdout, /Mapping for tailing files is empty or invalid.*\[a1\.sources\.r3\.filegroups\]/)
   })
 
   it('an invalid regex drops the source with a clear error; a missing directory is reported and watched', async () => {
