@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import {
   formatPositions,
   PositionFileError,
+  PositionStore,
   parsePositions,
   readPositionFile,
   writePositionFile,
@@ -86,5 +87,34 @@ describe('taildir position file', () => {
     assert.equal(readFileSync(p, 'utf8'), '[{"inode":5,"pos":9,"file":"/a"}]')
     writeFileSync(p, 'garbage')
     await assert.rejects(readPositionFile(p), PositionFileError)
+  })
+
+  it('PositionStore: padded layout read by both parsers, 20-byte updates in place, compact on close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flumen-pos-'))
+    const p = join(dir, 'taildir_position.json')
+    const store = new PositionStore(p)
+    const files = [
+      { inode: '11', pos: 0, file: '/logs/a.log' },
+      { inode: '18446744073709551615', pos: 7, file: "/logs/é=b's.log" },
+    ]
+    await store.rewrite(files)
+    const laid = readFileSync(p, 'utf8')
+    assert.match(laid, /^\[\{"inode":11,"pos":0 {19},"file":"\/logs\/a\.log"\},/)
+    assert.deepEqual(parsePositions(laid), files)
+    const size = readFileSync(p).length
+    await Promise.all([store.setPos('11', 123456789012345), store.setPos('18446744073709551615', 42)])
+    await store.setPos('99', 5) // not in the layout: ignored
+    await store.sync()
+    const updated = readFileSync(p, 'utf8')
+    assert.equal(Buffer.byteLength(updated), size, 'updates are in place')
+    assert.deepEqual(parsePositions(updated), [
+      { inode: '11', pos: 123456789012345, file: '/logs/a.log' },
+      { inode: '18446744073709551615', pos: 42, file: "/logs/é=b's.log" },
+    ])
+    await store.close([{ inode: '11', pos: 5, file: '/logs/a.log' }])
+    assert.equal(readFileSync(p, 'utf8'), '[{"inode":11,"pos":5,"file":"/logs/a.log"}]')
+    await store.rewrite([])
+    assert.equal(readFileSync(p, 'utf8'), '')
+    await store.close([])
   })
 })
