@@ -384,6 +384,23 @@ a1.sources.r1.byteOffsetHeader = true`,
     await stop(agent)
   })
 
+  it('a reload that changes the source restarts it on its positions: nothing read twice', async () => {
+    const s = setup()
+    const log = join(s.logs, 'app.log')
+    writeLines(log, 'h', 0, 300)
+    const agent = await startAgent(config(s, { g: 'app\\.log' }))
+    await waitLines(s, 300)
+    writeLines(log, 'h', 300, 400)
+    writeFileSync(join(agent.dir, 'agent.conf'), config(s, { g: 'app\\.log' }, 'a1.sources.r1.batchSize = 7'))
+    agent.child.kill('SIGHUP')
+    await eventually(
+      () => agent.count(/Taildir source stopped/) === 1 && agent.count(/Taildir source started/) === 2,
+    )
+    writeLines(log, 'h', 400, 500)
+    await assertExactlyOnce(s, expected('h', 0, 500))
+    await stop(agent)
+  })
+
   it('flumen check reports every TAILDIR problem with its file and line', async () => {
     const s = setup()
     const f = writeConfig(
