@@ -73,6 +73,12 @@ export const builtinEntries: readonly RegistryEntry[] = [
     () => import('./sources/multiport-syslog-tcp.ts'),
   ),
   e('source', ['http'], ['org.apache.flume.source.http.HTTPSource'], () => import('./sources/http/index.ts')),
+  e(
+    'source',
+    ['TAILDIR'],
+    ['org.apache.flume.source.taildir.TaildirSource'],
+    () => import('./sources/taildir/index.ts'),
+  ),
   // channels
   e('channel', ['memory'], ['org.apache.flume.channel.MemoryChannel'], () => import('./channels/memory.ts')),
   e(
