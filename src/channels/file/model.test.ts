@@ -81,7 +81,7 @@ describe('file channel model', () => {
     const stats = { runs: 0, maxQueue: 0 }
     await fc.assert(
       fc.asyncProperty(
-        fc.array(opArb, { minLength: 5, maxLength: 70 }),
+        fc.array(opArb, { minLength: 20, maxLength: 70 }),
         fc.integer({ min: 1, max: 2 }),
         fc.boolean(),
         fc.boolean(),
