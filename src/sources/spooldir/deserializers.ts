@@ -27,7 +27,7 @@ export type DeserializerConfig =
 
 const lineFields = {
   maxLineLength: int({ key: 'maxLineLength', default: 2048, min: 1, doc: 'Longest event in chars.' }),
-  outputCharset: charsetField('outputCharset', 'UTF-8', 'Charset of event bodies.'),
+  outputCharset: charsetField('outputCharset', 'utf-8', 'Charset of event bodies.'),
 }
 const avroFields = {
   schemaType: oneOf({ key: 'schemaType', values: ['HASH', 'LITERAL'] as const, default: 'HASH', doc: '' }),

@@ -97,7 +97,7 @@ const fields = {
     doc: 'Cap (ms) of the back-off when the channel refuses a batch (starts at 250, doubles).',
   }),
   batchSize: int({ key: 'batchSize', default: 100, min: 1, doc: 'Events per channel transaction.' }),
-  inputCharset: charsetField('inputCharset', 'UTF-8', 'Charset of the files (text deserializers).'),
+  inputCharset: charsetField('inputCharset', 'utf-8', 'Charset of the files (text deserializers).'),
   decodeErrorPolicy: oneOf({
     key: 'decodeErrorPolicy',
     values: ['FAIL', 'REPLACE', 'IGNORE'] as const,
