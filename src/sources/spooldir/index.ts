@@ -72,12 +72,18 @@ const fields = {
     default: 'basename',
     doc: 'Header name for basenameHeader.',
   }),
-  includePattern: defaultRegex('includePattern', '^.*$', 'Java regex a file name must match (whole name).'),
-  ignorePattern: defaultRegex(
-    'ignorePattern',
-    '^$',
-    'Java regex of file (and sub-directory) names to skip; wins over includePattern.',
-  ),
+  includePattern: {
+    ...defaultRegex('includePattern', '^.*$', 'Java regex a file name must match (whole name).'),
+    defaultText: '^.*$',
+  },
+  ignorePattern: {
+    ...defaultRegex(
+      'ignorePattern',
+      '^$',
+      'Java regex of file (and sub-directory) names to skip; wins over includePattern.',
+    ),
+    defaultText: '^$',
+  },
   consumeOrder: oneOf({
     key: 'consumeOrder',
     values: ['oldest', 'youngest', 'random'] as const,

@@ -73,3 +73,18 @@ describe('spooldir position tracker (.flumespool-main.meta)', () => {
     await again.close()
   })
 })
+
+describe('spooldir position tracker: switching files', () => {
+  it('keeps the position of a half-read file when another file is opened first', async () => {
+    const d = mkdtempSync(join(dir, 'd'))
+    const a = await PositionTracker.open(d, 'spool/a')
+    await a.commit(500)
+    await a.close() // a crash: the meta file still names spool/a
+    const b = await PositionTracker.open(d, 'spool/b')
+    assert.equal(b.offset, 0)
+    await b.remove()
+    const again = await PositionTracker.open(d, 'spool/a')
+    assert.equal(again.offset, 500)
+    await again.close()
+  })
+})

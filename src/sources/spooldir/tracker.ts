@@ -10,8 +10,9 @@
  *   batch's channel commit.
  * - Opening reads the last complete record (a torn last block from a crash is ignored) and compacts the
  *   file: the latest offset is written to a temporary file that is renamed over the meta file.
- * - A meta file naming another file is deleted (Flume compat); flumen first sets it aside when that other
- *   file was stopped by an error (see `stash`), so its position survives until it can be read again.
+ * - Flume deletes a meta file naming another file (that file then starts again from 0). flumen sets it
+ *   aside instead (`.flumespool-stopped-<hash>.meta`, also used for files stopped by an error), so the
+ *   position of a half-read file survives until that file is opened again.
  */
 
 import { createHash, randomBytes } from 'node:crypto'
@@ -108,6 +109,10 @@ export class PositionTracker {
   static async open(trackerDir: string, target: string): Promise<PositionTracker> {
     const path = join(trackerDir, META_FILE_NAME)
     let state = parseMeta(await readFile(path).catch(() => Buffer.alloc(0)))
+    if (state !== undefined && state.target !== target && state.offset > 0) {
+      // Another file was half read (a crash, then a different file came first): keep its position.
+      await rename(path, join(trackerDir, stashName(state.target))).catch(() => undefined)
+    }
     if (state === undefined || state.target !== target) {
       const stash = join(trackerDir, stashName(target))
       const stashed = parseMeta(await readFile(stash).catch(() => Buffer.alloc(0)))
