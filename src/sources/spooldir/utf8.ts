@@ -1,7 +1,10 @@
 /**
  * UTF-8 walking for the spooldir LINE deserializer's slow path (long lines and invalid input). Malformed
- * input is measured in "maximal subparts" (Unicode's recommended practice, which Java's and the WHATWG
- * decoders follow): each maximal subpart becomes one U+FFFD under REPLACE and nothing under IGNORE.
+ * input is measured as Java's UTF-8 decoder measures it (so REPLACE gives the same number of U+FFFD as
+ * Flume, checked against Java Flume in test/e2e/spooldir-java.test.ts): Unicode's "maximal subparts",
+ * except that an encoded surrogate (ED A0..BF xx) is one malformed sequence of 3 bytes, and ED A0..BF
+ * followed by a non-continuation byte one of 2 (the WHATWG decoder, Node's, counts bytes one by one there).
+ * Each malformed sequence becomes one U+FFFD under REPLACE and nothing under IGNORE.
  */
 
 /** How a decoder treats malformed input (Flume's DecodeErrorPolicy). */
@@ -21,7 +24,6 @@ export function sequenceLength(buf: Uint8Array, i: number, end: number): number 
   else if (b0 >= 0xe0 && b0 <= 0xef) {
     need = 2
     if (b0 === 0xe0) lo = 0xa0
-    else if (b0 === 0xed) hi = 0x9f
   } else if (b0 >= 0xf0 && b0 <= 0xf4) {
     need = 3
     if (b0 === 0xf0) lo = 0x90
@@ -34,6 +36,8 @@ export function sequenceLength(buf: Uint8Array, i: number, end: number): number 
     lo = 0x80
     hi = 0xbf
   }
+  // Java: a well-formed-looking surrogate (U+D800..U+DFFF) is malformed, all 3 bytes at once.
+  if (b0 === 0xed && (buf[i + 1] as number) >= 0xa0) return -3
   return need + 1
 }
 
