@@ -115,7 +115,7 @@ describe('spooldir source (real CLI)', () => {
     assert.equal(agent.count(/ERROR/), 0, agent.output())
   })
 
-  it('renames with fileSuffix, adds file and basename headers, empty file = one empty event', async () => {
+  it('renames with fileSuffix, file/basename headers and an interceptor, empty file = one empty event', async () => {
     const s = setup()
     writeFileSync(join(s.spool, 'a.log'), 'x1\nx2') // no trailing newline
     writeFileSync(join(s.spool, 'empty.log'), '')
@@ -126,7 +126,11 @@ describe('spooldir source (real CLI)', () => {
         `fileSuffix = .DONE
         fileHeader = true
         basenameHeader = true
-        basenameHeaderKey = bn`,
+        basenameHeaderKey = bn
+        interceptors = i1
+        interceptors.i1.type = static
+        interceptors.i1.key = dc
+        interceptors.i1.value = seoul`,
         'a1.sinks.k1.sink.serializer = header_and_text',
       ),
     )
@@ -145,9 +149,10 @@ describe('spooldir source (real CLI)', () => {
       assert.ok(m, l)
       return { headers: new Set((m[1] as string).split(', ')), body: m[2] }
     }
-    assert.deepEqual(parse(lines[0] as string), { headers: new Set([`file=${e}`, 'bn=empty.log']), body: '' })
-    assert.deepEqual(parse(lines[1] as string), { headers: new Set([`file=${a}`, 'bn=a.log']), body: 'x1' })
-    assert.deepEqual(parse(lines[2] as string), { headers: new Set([`file=${a}`, 'bn=a.log']), body: 'x2' })
+    const h = (file: string, bn: string) => new Set([`file=${file}`, `bn=${bn}`, 'dc=seoul'])
+    assert.deepEqual(parse(lines[0] as string), { headers: h(e, 'empty.log'), body: '' })
+    assert.deepEqual(parse(lines[1] as string), { headers: h(a, 'a.log'), body: 'x1' })
+    assert.deepEqual(parse(lines[2] as string), { headers: h(a, 'a.log'), body: 'x2' })
   })
 
   it('decodeErrorPolicy FAIL: the bad file is reported and left, the other files continue', async () => {
@@ -273,7 +278,7 @@ describe('spooldir source (real CLI)', () => {
 
   it('a file that grows after pickup is reported, kept, and resumed after a restart', async () => {
     const s = setup()
-    const big = Array.from({ length: 200_000 }, (_, i) => `row ${i}`).join('\n')
+    const big = Array.from({ length: 500_000 }, (_, i) => `row ${i}`).join('\n')
     writeFileSync(join(s.spool, 'grow.log'), `${big}\n`)
     let agent = await startAgent(config(s, 'batchSize = 100'))
     await agent.waitFor(/Reading file.*grow\.log/)
@@ -289,8 +294,8 @@ describe('spooldir source (real CLI)', () => {
     await agent.stop()
     const lines = outText(s).trimEnd().split('\n')
     assert.equal(lines.filter((l) => l === 'late line').length, 1)
-    assert.equal(new Set(lines).size, 200_002, 'every row, the late line and the other file')
-    assert.ok(lines.length - 200_002 <= 100, `${lines.length - 200_002} duplicates (at most one batch)`)
+    assert.equal(new Set(lines).size, 500_002, 'every row, the late line and the other file')
+    assert.ok(lines.length - 500_002 <= 100, `${lines.length - 500_002} duplicates (at most one batch)`)
   })
 
   it('channel full: backs off, retries the same batch, loses nothing', async () => {

@@ -353,7 +353,15 @@ export class SpoolDirectorySource {
   /** The file is exhausted and committed: check it did not change, then rename, mark or delete it. */
   async #retire(cur: Current): Promise<void> {
     const st = await stat(cur.file.path).catch(() => undefined)
-    if (st !== undefined && (st.mtimeMs !== cur.mtimeMs || st.size !== cur.size)) {
+    if (st === undefined) {
+      this.#log.warn({ file: cur.absolute }, 'File disappeared while it was read; its events were delivered')
+      this.#current = undefined
+      await cur.fh.close().catch(() => undefined)
+      await cur.des.close()
+      await cur.tracker.remove()
+      return
+    }
+    if (st.mtimeMs !== cur.mtimeMs || st.size !== cur.size) {
       await this.#stopFile(
         cur,
         st.size !== cur.size
