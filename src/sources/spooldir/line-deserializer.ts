@@ -18,7 +18,7 @@
  * Other input charsets are decoded per line with TextDecoder; for them maxLineLength counts bytes.
  */
 
-import { isUtf8 } from 'node:buffer'
+import { isAscii, isUtf8 } from 'node:buffer'
 import type { FileHandle } from 'node:fs/promises'
 import { Event } from '../../core/event.ts'
 import { encode, isUtf8Label } from '../util/charset.ts'
@@ -73,6 +73,12 @@ export class LineDeserializer implements Deserializer {
   #validEnd = 0
   /** Set by the scanners when a segment ended because it reached maxLineLength. */
   #cut = false
+  /**
+   * The last newline search, so a long line is not searched again for every segment: #nl is the first
+   * `\n` at or after #nlFrom, -1 when there is none up to the end of #buf, -2 when unknown.
+   */
+  #nl = -2
+  #nlFrom = 0
 
   constructor(fh: FileHandle, startOffset: number, opts: LineOptions) {
     this.#fh = fh
@@ -114,6 +120,7 @@ export class LineDeserializer implements Deserializer {
     this.#bufPos += this.#p
     this.#p = 0
     this.#buf = next.subarray(0, n)
+    this.#nl = -2
     this.#validEnd = 0
     if (this.#utf8In) {
       const lastNl = this.#buf.lastIndexOf(0x0a)
@@ -132,7 +139,12 @@ export class LineDeserializer implements Deserializer {
         if (this.#eof || !(await this.#fill())) break
         continue
       }
-      const nl = buf.indexOf(0x0a, p)
+      let nl = this.#nl
+      if (!(nl >= p || (nl === -1 && this.#nlFrom <= p))) {
+        nl = buf.indexOf(0x0a, p)
+        this.#nl = nl
+        this.#nlFrom = p
+      }
       if (nl >= 0 && nl - p < max) {
         // The common case: a whole line shorter than maxLineLength bytes.
         this.#p = nl + 1
@@ -163,6 +175,11 @@ export class LineDeserializer implements Deserializer {
    */
   #scanUtf8(buf: Buffer, p: number, limit: number): number {
     const max = this.#max
+    if (limit - p >= max && isAscii(buf.subarray(p, p + max))) {
+      // A long ASCII line (the usual case): the segment is the next `max` bytes.
+      this.#cut = true
+      return p + max
+    }
     const atEof = limit === buf.length && this.#eof
     let units = 0
     let i = p
