@@ -115,6 +115,20 @@ describe('spooldir source (real CLI)', () => {
     assert.equal(agent.count(/ERROR/), 0, agent.output())
   })
 
+  it('2000 small files with the same mtime: all read, in name order (the oldest tie-break)', async () => {
+    const s = setup()
+    const names = Array.from({ length: 2000 }, (_, i) => `f${String(i).padStart(4, '0')}.log`)
+    for (const n of names) {
+      writeFileSync(join(s.spool, n), `${n}\n`)
+      utimesSync(join(s.spool, n), 1_600_000_000, 1_600_000_000)
+    }
+    const agent = await startAgent(config(s, 'deletePolicy = immediate'))
+    await waitFor(() => readdirSync(s.spool).filter((f) => !f.startsWith('.')).length === 0, 120_000)
+    await waitFor(() => outText(s).split('\n').length > 2000)
+    await agent.stop()
+    assert.deepEqual(outText(s).trimEnd().split('\n'), names)
+  })
+
   it('renames with fileSuffix, file/basename headers and an interceptor, empty file = one empty event', async () => {
     const s = setup()
     writeFileSync(join(s.spool, 'a.log'), 'x1\nx2') // no trailing newline

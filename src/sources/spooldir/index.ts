@@ -169,6 +169,9 @@ export class SpoolDirectorySource {
   #abort = new AbortController()
   #loop: Promise<void> | undefined
   #current: Current | undefined
+  /** The last directory listing, in the order files are to be read, and when it was made. */
+  #queue: Candidate[] = []
+  #listedAt = 0
 
   constructor(name: string, cfg: SpoolDirConfig, processor: ChannelProcessor, logger: Logger) {
     this.counter = new SourceCounter(name)
@@ -424,34 +427,49 @@ export class SpoolDirectorySource {
     await cur.tracker.close()
   }
 
+  /**
+   * The next file to read. The directory listing is reused for up to `pollDelay` ms (Flume lists the
+   * directory again for every file, which costs O(files²) on a directory with thousands of small files).
+   */
   async #nextCandidate(): Promise<Candidate | undefined> {
-    let files: Candidate[]
-    try {
-      files = await this.#list()
-    } catch (e) {
-      this.counter.genericProcessingFail++
-      this.#errors.error(
-        { dir: resolve(this.#cfg.spoolDir), error: describeError(e) },
-        'Unable to list the spooling directory',
-      )
-      return undefined
+    if (this.#queue.length === 0 || Date.now() - this.#listedAt >= this.#cfg.pollDelay) {
+      try {
+        this.#queue = await this.#list()
+      } catch (e) {
+        this.counter.genericProcessingFail++
+        this.#errors.error(
+          { dir: resolve(this.#cfg.spoolDir), error: describeError(e) },
+          'Unable to list the spooling directory',
+        )
+        this.#queue = []
+        return undefined
+      }
+      this.#listedAt = Date.now()
+      const order = this.#cfg.consumeOrder
+      if (order !== 'random') {
+        const sign = order === 'oldest' ? 1 : -1
+        this.#queue.sort(
+          (a, b) => sign * (a.mtimeMs - b.mtimeMs) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+        )
+      }
     }
-    if (files.length === 0) return undefined
-    const order = this.#cfg.consumeOrder
-    if (order === 'random') return files[Math.floor(Math.random() * files.length)]
-    let best = files[0] as Candidate
-    for (let i = 1; i < files.length; i++) {
-      const f = files[i] as Candidate
-      const d = f.mtimeMs - best.mtimeMs
-      if (d === 0 ? f.name < best.name : order === 'oldest' ? d < 0 : d > 0) best = f
+    const q = this.#queue
+    while (q.length > 0) {
+      const i = this.#cfg.consumeOrder === 'random' ? Math.floor(Math.random() * q.length) : 0
+      const f = q[i] as Candidate
+      q.splice(i, 1)
+      if (!this.#stopped.has(f.path)) return f
     }
-    return best
+    return undefined
   }
 
   async #list(): Promise<Candidate[]> {
     const { spoolDir, fileSuffix, includePattern, ignorePattern, recursiveDirectorySearch } = this.#cfg
-    const markers = this.#cfg.deletePolicy === 'never' && this.#cfg.trackingPolicy === 'tracker_dir'
-    const out: Candidate[] = []
+    const markers =
+      this.#cfg.deletePolicy === 'never' && this.#cfg.trackingPolicy === 'tracker_dir'
+        ? await this.#markers()
+        : undefined
+    const found: { path: string; rel: string; name: string }[] = []
     const walk = async (dir: string, top: boolean): Promise<void> => {
       let entries: import('node:fs').Dirent[]
       try {
@@ -474,14 +492,28 @@ export class SpoolDirectorySource {
         if (!includePattern.matches(name) || ignorePattern.matches(name)) continue
         if (this.#stopped.has(path)) continue
         const rel = relative(spoolDir, path)
-        if (markers && (await exists(join(this.#trackerDir, rel + fileSuffix)))) continue
-        const st = await stat(path).catch(() => undefined)
-        if (st === undefined || !st.isFile()) continue
-        out.push({ path, rel, name, mtimeMs: Math.floor(st.mtimeMs) })
+        if (markers?.has(rel + fileSuffix)) continue
+        found.push({ path, rel, name })
       }
     }
     await walk(spoolDir, true)
+    // Modification times, a bounded number of stat calls at a time.
+    const out: Candidate[] = []
+    for (let i = 0; i < found.length; i += 256) {
+      const part = found.slice(i, i + 256)
+      const stats = await Promise.all(part.map((f) => stat(f.path).catch(() => undefined)))
+      part.forEach((f, j) => {
+        const st = stats[j]
+        if (st?.isFile()) out.push({ ...f, mtimeMs: Math.floor(st.mtimeMs) })
+      })
+    }
     return out
+  }
+
+  /** Relative paths (with the suffix) of the tracker_dir markers. */
+  async #markers(): Promise<Set<string>> {
+    const names = await readdir(this.#trackerDir, { recursive: true }).catch(() => [] as string[])
+    return new Set(names.filter((n) => n.endsWith(this.#cfg.fileSuffix)))
   }
 }
 
