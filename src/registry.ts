@@ -50,6 +50,12 @@ export const builtinEntries: readonly RegistryEntry[] = [
     () => import('./sources/netcatudp.ts'),
   ),
   e('source', ['exec'], ['org.apache.flume.source.ExecSource'], () => import('./sources/exec.ts')),
+  e(
+    'source',
+    ['spooldir'],
+    ['org.apache.flume.source.SpoolDirectorySource'],
+    () => import('./sources/spooldir/index.ts'),
+  ),
   e('source', ['avro'], ['org.apache.flume.source.AvroSource'], () => import('./sources/avro.ts')),
   e('source', ['thrift'], ['org.apache.flume.source.ThriftSource'], () => import('./sources/thrift.ts')),
   // Flume registers its Kafka components by class name only; `kafka` is flumen's alias.
