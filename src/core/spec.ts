@@ -317,10 +317,18 @@ export function prefixed(opts: { prefix: string; doc: string }): Field<ReadonlyM
 
 /** A field with a custom parser over the raw text, for one-off formats. */
 export function custom<T, const O extends FieldOptions<T>>(
-  opts: O & { typeName: string; parse: (raw: string, report: (msg: string) => void) => T | typeof Invalid },
+  opts: O & {
+    typeName: string
+    parse: (raw: string, report: (msg: string) => void) => T | typeof Invalid
+    /** How the default is documented, when `String(default)` would not say it (objects). */
+    defaultText?: string
+  },
 ): Field<Opt<T, O>> {
-  return makeField<T>(opts as FieldOptions<T>, opts.typeName, (raw, r, key) =>
-    opts.parse(raw, (msg) => r.error(key, msg, 'INVALID_VALUE')),
+  return makeField<T>(
+    opts as FieldOptions<T>,
+    opts.typeName,
+    (raw, r, key) => opts.parse(raw, (msg) => r.error(key, msg, 'INVALID_VALUE')),
+    opts.defaultText,
   ) as Field<Opt<T, O>>
 }
 

@@ -27,6 +27,7 @@ export function defaultRegex(key: string, dflt: string, doc: string): Field<Java
     key,
     doc,
     default: compileJavaRegex(dflt),
+    defaultText: dflt,
     typeName: 'Java regex',
     parse,
   })

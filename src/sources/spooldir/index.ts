@@ -72,18 +72,12 @@ const fields = {
     default: 'basename',
     doc: 'Header name for basenameHeader.',
   }),
-  includePattern: {
-    ...defaultRegex('includePattern', '^.*$', 'Java regex a file name must match (whole name).'),
-    defaultText: '^.*$',
-  },
-  ignorePattern: {
-    ...defaultRegex(
-      'ignorePattern',
-      '^$',
-      'Java regex of file (and sub-directory) names to skip; wins over includePattern.',
-    ),
-    defaultText: '^$',
-  },
+  includePattern: defaultRegex('includePattern', '^.*$', 'Java regex a file name must match (whole name).'),
+  ignorePattern: defaultRegex(
+    'ignorePattern',
+    '^$',
+    'Java regex of file (and sub-directory) names to skip; wins over includePattern.',
+  ),
   consumeOrder: oneOf({
     key: 'consumeOrder',
     values: ['oldest', 'youngest', 'random'] as const,
