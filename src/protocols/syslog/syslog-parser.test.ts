@@ -101,6 +101,12 @@ describe('SyslogParser (multiport_syslogtcp)', () => {
     }
   })
 
+  it('writes half a surrogate pair cut off by the layout as ? (Java encodes it so)', () => {
+    // "Jun 5" is one char short of a 3164 stamp, so the host starts inside the pair, as in Flume.
+    assert.equal(parse('<13>Jun 5 10:00:00 \u{10000} ').headers.host, '?')
+    assert.equal(parse('<13>Jun  5 10:00:00 h\u{10000} m').headers.host, 'h\u{10000}')
+  })
+
   it('accepts what Java parseInt accepts between the brackets (Flume compat)', () => {
     assert.equal(parse('<0013>1 - h m').headers.Priority, '0013')
     assert.equal(parse('<+13>1 - h m').headers.Facility, '1')

@@ -243,7 +243,13 @@ export class SyslogParser {
     if (len > l.hostEnd + 1 && !k.all) {
       const start = byteView ? l.hostEnd + 1 : Buffer.byteLength(text.slice(0, l.hostEnd + 1), 'utf8')
       const msg = frame.subarray(start)
-      const prefix = keptPrefix(k, l.priority, l.version, l.tsText, text.slice(l.hostStart, l.hostEnd))
+      const prefix = keptPrefix(
+        k,
+        l.priority,
+        l.version,
+        l.tsText,
+        javaChars(text.slice(l.hostStart, l.hostEnd)),
+      )
       body =
         prefix.length === 0 ? msg : Buffer.concat([Buffer.from(prefix, byteView ? 'latin1' : 'utf8'), msg])
     }
@@ -258,7 +264,7 @@ export class SyslogParser {
     headers.timestamp = this.#lastTsText
     let host = byteView
       ? charset.decode(frame.subarray(l.hostStart, l.hostEnd))
-      : text.slice(l.hostStart, l.hostEnd)
+      : javaChars(text.slice(l.hostStart, l.hostEnd))
     if (host === this.#lastHost) host = this.#lastHost
     else this.#lastHost = host
     headers.host = host
@@ -331,3 +337,13 @@ function rfc5424(s: string): number | undefined {
 }
 
 export { STATUS_INVALID, SYSLOG_STATUS }
+
+/**
+ * Flume's parser cuts the message by UTF-16 chars, so a field can start or end inside a surrogate pair; Java
+ * writes such a lone surrogate as `?` when the header is encoded (Node would write U+FFFD). Same here.
+ */
+function javaChars(s: string): string {
+  return s.isWellFormed()
+    ? s
+    : s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '?')
+}
