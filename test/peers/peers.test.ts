@@ -447,6 +447,14 @@ a1.sinks.k.hdfs.rollSize = 0
       // The roll timer closes the file (and renames away .tmp) 1 s after it was opened. Not rollCount=5:
       // Flume compat: BucketWriter.append checks shouldRotate() before writing, so a count roll needs a 6th event.
       await agent.waitForLog(/Renaming hdfs:\/\/.*\/flume\/seq\/events\.\d+\.tmp to /, 30_000)
+      // Flume logs before it renames: wait until the NameNode has the final name before killing the agent.
+      const deadline = Date.now() + 30_000
+      for (;;) {
+        const ls = await hdfs.fsShell(['-ls', '/flume/seq'])
+        if (/\/flume\/seq\/events\.\d+$/m.test(ls.stdout)) break
+        if (Date.now() > deadline) assert.fail(`Flume never renamed its .tmp file:\n${ls.stdout}`)
+        await sleep(200)
+      }
     } finally {
       // The file is closed and renamed; a graceful stop would add ~5 s (SinkRunner waits for the interrupted
       // HDFS sink thread, which logs "Timed out before HDFS call was made").
