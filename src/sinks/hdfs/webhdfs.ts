@@ -144,7 +144,10 @@ export class WebHdfsClient {
         },
       )
       // The whole exchange, not just socket inactivity, is bounded by callTimeout.
-      const timer = setTimeout(() => fail(`no answer within ${this.#opts.timeoutMs} ms`), this.#opts.timeoutMs)
+      const timer = setTimeout(
+        () => fail(`no answer within ${this.#opts.timeoutMs} ms`),
+        this.#opts.timeoutMs,
+      )
       req.on('timeout', () => fail(`no answer within ${this.#opts.timeoutMs} ms`))
       req.on('error', (e) => {
         clearTimeout(timer)
@@ -187,7 +190,13 @@ export class WebHdfsClient {
   }
 
   /** NameNode step then DataNode step of CREATE/APPEND. */
-  async #write(method: 'PUT' | 'POST', path: string, op: string, params: Record<string, string>, data: Buffer) {
+  async #write(
+    method: 'PUT' | 'POST',
+    path: string,
+    op: string,
+    params: Record<string, string>,
+    data: Buffer,
+  ) {
     const what = `WebHDFS ${op} ${path}`
     const nn = await this.#request(method, this.#url(path, op, params), undefined, MAX_JSON, what)
     if (nn.status !== 307 || typeof nn.headers.location !== 'string') {
@@ -219,7 +228,9 @@ export class WebHdfsClient {
   }
 
   async delete(path: string, recursive = false): Promise<boolean> {
-    const j = await this.#json<{ boolean: boolean }>('DELETE', path, 'DELETE', { recursive: String(recursive) })
+    const j = await this.#json<{ boolean: boolean }>('DELETE', path, 'DELETE', {
+      recursive: String(recursive),
+    })
     return j.boolean === true
   }
 
@@ -264,7 +275,8 @@ export class WebHdfsClient {
     const what = `WebHDFS OPEN ${path}`
     const nn = await this.#request('GET', this.#url(path, 'OPEN'), undefined, MAX_JSON, what)
     if (nn.status === 200) return nn.body
-    if (nn.status !== 307 || typeof nn.headers.location !== 'string') throw this.#error(nn, what, this.baseUrl)
+    if (nn.status !== 307 || typeof nn.headers.location !== 'string')
+      throw this.#error(nn, what, this.baseUrl)
     const dn = await this.#request('GET', nn.headers.location, undefined, max, `${what} (DataNode)`)
     if (dn.status !== 200) throw this.#error(dn, `${what} (DataNode)`, new URL(nn.headers.location).host)
     return dn.body
