@@ -49,7 +49,9 @@ async function files(dir: string): Promise<Entry[]> {
 /** `hdfs dfs -text` of each file: Hadoop's own reader (SequenceFile, codecs by extension). */
 async function hadoopText(paths: readonly string[]): Promise<string[]> {
   if (paths.length === 0) return []
-  const r = await hdfs.fsShell(['-text', ...paths.map((p) => `${hdfs.nameNodeRpc}${p}`)], { timeoutMs: 60_000 })
+  const r = await hdfs.fsShell(['-text', ...paths.map((p) => `${hdfs.nameNodeRpc}${p}`)], {
+    timeoutMs: 60_000,
+  })
   return r.stdout.split('\n').filter((l) => l.length > 0)
 }
 
@@ -108,7 +110,10 @@ a1.sources.r1.interceptors = ts
 a1.sources.r1.interceptors.ts.type = timestamp`,
     )
     const c = await lineClient(port)
-    const lines = Array.from({ length: 300 }, (_, i) => `line ${String(i).padStart(4, '0')} ${'x'.repeat(40)}`)
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) => `line ${String(i).padStart(4, '0')} ${'x'.repeat(40)}`,
+    )
     c.send(`${lines.join('\n')}\n`)
     await c.waitReplies(300, 30_000)
     c.end()
@@ -161,12 +166,17 @@ a1.sources.r1.port = ${port}`,
     const client = await RpcClient.create({ hosts: [`127.0.0.1:${port}`], batchSize: 100 })
     const ev = (logType: string, dir: string, n: number) =>
       Array.from({ length: n }, (_, i) => ({ headers: { logType, dir }, body: `${logType}-${i}` }))
-    await client.appendBatch([...ev('web', 'a', 20), ...ev('db', 'a', 10), ...ev('../../../escape', '/etc/../..', 5)])
+    await client.appendBatch([
+      ...ev('web', 'a', 20),
+      ...ev('db', 'a', 10),
+      ...ev('../../../escape', '/etc/../..', 5),
+    ])
     await client.close()
     const es = await eventually(
       async () => {
         const l = await files('/user/flume')
-        return l.filter((e) => !e.path.startsWith('/user/flume/collector')).length >= 3 && inUse(l).length === 0
+        return l.filter((e) => !e.path.startsWith('/user/flume/collector')).length >= 3 &&
+          inUse(l).length === 0
           ? l
           : undefined
       },
@@ -187,6 +197,185 @@ a1.sources.r1.port = ${port}`,
       (await fs.read((web[0] as Entry).path)).toString().trim().split('\n'),
       Array.from({ length: 20 }, (_, i) => `web-${i}`),
     )
+    await a.stop()
+  })
+
+  it("every fileType and codec round-trips through Hadoop's reader (hdfs dfs -text)", async () => {
+    const kinds: Record<string, string> = {
+      seqWritable: 'hdfs.fileType = SequenceFile',
+      seqText: 'hdfs.fileType = SequenceFile\nhdfs.writeFormat = Text',
+      seqDeflate: 'hdfs.fileType = SequenceFile\nhdfs.writeFormat = Text\nhdfs.codeC = DefaultCodec',
+      seqGzip: 'hdfs.fileType = SequenceFile\nhdfs.codeC = gzip',
+      gz: 'hdfs.fileType = CompressedStream\nhdfs.codeC = org.apache.hadoop.io.compress.GzipCodec',
+      deflate: 'hdfs.fileType = CompressedStream\nhdfs.codeC = deflate',
+      text: 'hdfs.fileType = DataStream',
+      avro: 'hdfs.fileType = DataStream\nhdfs.fileSuffix = .avro\nserializer = avro_event',
+    }
+    const names = Object.keys(kinds)
+    const sinks = names
+      .map(
+        (n, i) => `a1.sinks.s${i}.type = hdfs
+a1.sinks.s${i}.channel = c${i}
+a1.sinks.s${i}.hdfs.path = ${hdfs.nameNodeRpc}/formats/${n}
+a1.sinks.s${i}.hdfs.webhdfs.address = ${hdfs.webHdfs}
+a1.sinks.s${i}.hdfs.recoveryDir = ${join(tempDir(), 'state')}
+a1.sinks.s${i}.hdfs.rollInterval = 0
+a1.sinks.s${i}.hdfs.rollSize = 0
+a1.sinks.s${i}.hdfs.rollCount = 120
+a1.sinks.s${i}.hdfs.idleTimeout = 1
+a1.sinks.s${i}.hdfs.batchSize = 50
+${kinds[n]
+  ?.split('\n')
+  .map((l) => `a1.sinks.s${i}.${l}`)
+  .join('\n')}
+a1.channels.c${i}.type = memory
+a1.channels.c${i}.capacity = 10000`,
+      )
+      .join('\n')
+    const a = await startAgent(
+      `a1.sources = r1
+a1.channels = ${names.map((_, i) => `c${i}`).join(' ')}
+a1.sinks = ${names.map((_, i) => `s${i}`).join(' ')}
+a1.sources.r1.type = seq
+a1.sources.r1.totalEvents = 500
+a1.sources.r1.batchSize = 50
+a1.sources.r1.channels = ${names.map((_, i) => `c${i}`).join(' ')}
+${sinks}
+`,
+    )
+    agents.push(a)
+    const expected = Array.from({ length: 500 }, (_, i) => String(i))
+    const decode = (n: string, lines: string[]): string[] => {
+      if (n.startsWith('seq')) {
+        // key \t value; Writable values print as hex bytes, Text values as text
+        return lines.map((l) => {
+          const [key, v] = l.split('\t') as [string, string]
+          assert.match(key, /^\d{13}$/)
+          return n === 'seqText' || n === 'seqDeflate'
+            ? v
+            : Buffer.from(v.replaceAll(' ', ''), 'hex').toString()
+        })
+      }
+      if (n === 'avro') return lines.map((l) => (JSON.parse(l) as { body: string }).body)
+      return lines
+    }
+    for (const n of names) {
+      // idleTimeout closes files between the source's batches too (and drops the bucket, as Flume does),
+      // so the number of files varies: wait until every event is in finalized files.
+      let es: Entry[] = []
+      const values = await eventually(
+        async () => {
+          es = await files(`/formats/${n}`)
+          if (es.length === 0 || inUse(es).length > 0) return undefined
+          const v = decode(n, await hadoopText(es.map((e) => e.path)))
+          return v.length === expected.length ? v : undefined
+        },
+        60_000,
+        500,
+      )
+      assert.deepEqual(values, expected, n)
+      if (n === 'gz' || n === 'deflate') {
+        for (const e of es)
+          assert.match(e.name, n === 'gz' ? /^FlumeData\.\d+\.gz$/ : /^FlumeData\.\d+\.deflate$/)
+      }
+    }
+    await a.stop()
+  })
+
+  it('rolls by count and by time; maxOpenFiles closes the least recently used bucket first', async () => {
+    const port = await freePort()
+    const a = await agent(
+      'lru',
+      `
+      hdfs.path = /lru/%{x}
+      hdfs.fileType = DataStream
+      hdfs.rollCount = 4
+      hdfs.rollSize = 0
+      hdfs.rollInterval = 2
+      hdfs.maxOpenFiles = 2
+      hdfs.batchSize = 100`,
+      `a1.sources.r1.type = avro
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = ${port}`,
+    )
+    const client = await RpcClient.create({ hosts: [`127.0.0.1:${port}`], batchSize: 100 })
+    const ev = (x: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ headers: { x }, body: `${x}${i}` }))
+    // a: 6 events → one full file of 4 (rolled when the 5th came) and one in use with 2
+    await client.appendBatch(ev('a', 6))
+    await eventually(async () => (await files('/lru/a')).length === 2, 10_000)
+    let a1 = await files('/lru/a')
+    assert.equal(inUse(a1).length, 1)
+    // b and c open two more buckets: with maxOpenFiles = 2, a (least recently used) is closed
+    await client.appendBatch(ev('b', 1))
+    await client.appendBatch(ev('c', 1))
+    await eventually(async () => inUse(await files('/lru/a')).length === 0, 10_000)
+    a1 = await files('/lru/a')
+    assert.deepEqual(
+      a1.map((e) => e.length),
+      [12, 6],
+    )
+    assert.equal(inUse(await files('/lru/c')).length, 1)
+    // rollInterval = 2 s closes b and c without any more events
+    await eventually(async () => inUse(await files('/lru')).length === 0, 10_000)
+    assert.equal((await fs.read((await files('/lru/c'))[0]?.path as string)).toString(), 'c0\n')
+    await client.close()
+    await a.stop()
+  })
+
+  it('buckets by header and by rounded time in a time zone; a missing timestamp is bucketed by the clock, not wedged', async () => {
+    const port = await freePort()
+    const a = await agent(
+      'round',
+      `
+      hdfs.path = /round/%{host}/%Y-%m-%d/%H%M
+      hdfs.filePrefix = ev-%H
+      hdfs.fileType = DataStream
+      hdfs.round = true
+      hdfs.roundValue = 10
+      hdfs.roundUnit = minute
+      hdfs.timeZone = Asia/Kolkata
+      hdfs.rollCount = 0
+      hdfs.rollSize = 0
+      hdfs.rollInterval = 0
+      hdfs.idleTimeout = 1`,
+      `a1.sources.r1.type = avro
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = ${port}`,
+    )
+    const client = await RpcClient.create({ hosts: [`127.0.0.1:${port}`], batchSize: 100 })
+    // 2024-03-01 06:33 UTC = 12:03 IST; 06:39 → 12:09; 06:41 → 12:11; 18:35 → 2024-03-02 00:05 IST
+    const at = (h: number, m: number) => String(Date.UTC(2024, 2, 1, h, m, 30))
+    await client.appendBatch([
+      { headers: { host: 'h1', timestamp: at(6, 33) }, body: 'a' },
+      { headers: { host: 'h1', timestamp: at(6, 39) }, body: 'b' },
+      { headers: { host: 'h1', timestamp: at(6, 41) }, body: 'c' },
+      { headers: { host: 'h2', timestamp: at(18, 35) }, body: 'd' },
+      { headers: { host: 'h2' }, body: 'no-timestamp' },
+      { headers: { host: 'h2', timestamp: 'soon' }, body: 'bad-timestamp' },
+    ])
+    await client.close()
+    const es = await eventually(
+      async () => {
+        const l = await files('/round')
+        return l.length === 4 && inUse(l).length === 0 ? l : undefined
+      },
+      20_000,
+      250,
+    )
+    const dirs = es.map((e) => e.path.replace(/\/[^/]+$/, ''))
+    assert.deepEqual(dirs.slice(0, 3), [
+      '/round/h1/2024-03-01/1200',
+      '/round/h1/2024-03-01/1210',
+      '/round/h2/2024-03-02/0000',
+    ])
+    assert.match(es[0]?.name as string, /^ev-12\.\d+$/)
+    assert.equal((await fs.read(es[0]?.path as string)).toString(), 'a\nb\n')
+    // the two events without a usable timestamp went to the bucket of the sink's clock
+    const now = es[3] as Entry
+    assert.match(now.path, /^\/round\/h2\/\d{4}-\d\d-\d\d\/\d\d[0-5]0\//)
+    assert.equal((await fs.read(now.path)).toString(), 'no-timestamp\nbad-timestamp\n')
+    await a.waitFor(/without a usable timestamp header/)
     await a.stop()
   })
 })
