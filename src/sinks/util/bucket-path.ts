@@ -50,7 +50,8 @@ const DATE_PATTERNS: Readonly<Record<string, string>> = {
   S: 'ss',
   y: 'yy',
   Y: 'yyyy',
-  z: 'ZZZ',
+  // SimpleDateFormat's ZZZ is RFC 822 (+hhmm), which is FastDateFormat's (formatJavaDate's) single Z
+  z: 'Z',
 }
 
 type Part = string | ((h: Headers, ts: number | undefined) => string)
