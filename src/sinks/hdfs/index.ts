@@ -250,7 +250,7 @@ export function staticDir(template: string): string {
 interface OpenFile {
   readonly inUse: string
   readonly final: string
-  readonly format: FileFormat
+  format: FileFormat
   /** Bytes HDFS acknowledged. */
   acked: number
   events: number
@@ -626,9 +626,18 @@ export class HdfsSink {
         }
       } catch (e) {
         this.counter.connectionFailedCount++
-        this.#retire(b, f)
+        const untouched = e instanceof WebHdfsError && e.beforeData
+        if (untouched) {
+          // The NameNode did not hand out a DataNode: no byte was sent, the file is as it was; undo the
+          // counts of this chunk and keep writing to it once HDFS answers again.
+          for (let k = start; k < i; k++) f.bodyBytes -= (events[k] as Event).body.length
+          f.events -= i - start
+          if (first) f.format = this.#newFormat()
+        } else {
+          this.#retire(b, f)
+        }
         throw new EventDeliveryError(
-          `Sink ${this.#name}: writing ${f.inUse} failed; the batch is rolled back and the file will be finalized: ${describeError(e)}`,
+          `Sink ${this.#name}: writing ${f.inUse} failed; the batch is rolled back${untouched ? '' : ' and the file will be finalized'}: ${describeError(e)}`,
           { cause: e, component: `SINK.${this.#name}` },
         )
       }

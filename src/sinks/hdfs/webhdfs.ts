@@ -28,6 +28,8 @@ export class WebHdfsError extends Error {
   readonly status: number
   /** Java exception simple name from a RemoteException (FileNotFoundException, ...), if any. */
   readonly exception: string | undefined
+  /** Set on a CREATE/APPEND that failed at the NameNode step: no byte reached a DataNode. */
+  beforeData = false
   constructor(message: string, status: number, exception?: string, options?: ErrorOptions) {
     super(message, options)
     this.status = status
@@ -198,9 +200,17 @@ export class WebHdfsClient {
     data: Buffer,
   ) {
     const what = `WebHDFS ${op} ${path}`
-    const nn = await this.#request(method, this.#url(path, op, params), undefined, MAX_JSON, what)
+    let nn: Answer
+    try {
+      nn = await this.#request(method, this.#url(path, op, params), undefined, MAX_JSON, what)
+    } catch (e) {
+      if (e instanceof WebHdfsError) e.beforeData = true
+      throw e
+    }
     if (nn.status !== 307 || typeof nn.headers.location !== 'string') {
-      throw this.#error(nn, what, this.baseUrl)
+      const e = this.#error(nn, what, this.baseUrl)
+      e.beforeData = true
+      throw e
     }
     const dnUrl = nn.headers.location
     const dn = await this.#request(method, dnUrl, data, MAX_JSON, `${what} (DataNode)`)
