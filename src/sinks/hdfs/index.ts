@@ -33,7 +33,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { homedir, userInfo } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Logger } from 'pino'
-import type { Channel } from '../../core/channel.ts'
+import type { Channel, Transaction } from '../../core/channel.ts'
 import { SinkCounter } from '../../core/counters.ts'
 import { ConfigError, describeError, EventDeliveryError } from '../../core/errors.ts'
 import type { Event } from '../../core/event.ts'
@@ -65,6 +65,13 @@ const fields = {
   webhdfsUser: str({
     key: 'hdfs.webhdfs.user',
     doc: 'flumen: WebHDFS user.name (simple authentication); default the OS user running the agent.',
+  }),
+  batchesPerWrite: int({
+    key: 'hdfs.webhdfs.batchesPerWrite',
+    default: 1,
+    min: 1,
+    max: 1000,
+    doc: 'flumen: up to this many full channel transactions are written with one WebHDFS request per file (each request closes the HDFS file, so fewer, larger requests are much faster).',
   }),
   recoveryDir: str({
     key: 'hdfs.recoveryDir',
@@ -491,14 +498,67 @@ export class HdfsSink {
   // the transaction
 
   async process(signal?: AbortSignal): Promise<'ready' | 'backoff'> {
-    return takeAndDeliver(
-      this.#channel,
-      this.#cfg.batchSize,
-      this.counter,
-      this.#name,
-      (events) => this.#deliver(events),
-      signal,
-    )
+    const deliver = (events: Event[]) => this.#deliver(events)
+    if (this.#cfg.batchesPerWrite <= 1) {
+      return takeAndDeliver(this.#channel, this.#cfg.batchSize, this.counter, this.#name, deliver, signal)
+    }
+    return this.#processMany(deliver, signal)
+  }
+
+  /**
+   * hdfs.webhdfs.batchesPerWrite > 1: while the channel has full batches, up to that many transactions are
+   * taken and their events written with one WebHDFS request per file; all of them commit after HDFS
+   * acknowledged, or all roll back (in reverse order, so the events return to the channel in order). Each
+   * transaction stays within the channel's transactionCapacity.
+   */
+  async #processMany(
+    deliver: (events: Event[]) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<'ready' | 'backoff'> {
+    const size = this.#cfg.batchSize
+    const c = this.counter
+    const txs: Transaction[] = []
+    const all: Event[] = []
+    try {
+      for (let k = 0; k < this.#cfg.batchesPerWrite; k++) {
+        const tx = this.#channel.begin()
+        txs.push(tx)
+        let evs: Event[]
+        try {
+          // only the first take may wait for events; later ones take what is there
+          evs = await tx.take(size, k === 0 ? signal : AbortSignal.abort())
+        } catch (e) {
+          c.channelReadFail++
+          throw e
+        }
+        c.countBatch(evs.length, size)
+        for (const e of evs) all.push(e)
+        if (evs.length < size) break
+      }
+      if (all.length === 0) {
+        for (const tx of txs) await tx.commit()
+        return 'backoff'
+      }
+      c.eventDrainAttemptCount += all.length
+      try {
+        await deliver(all)
+      } catch (e) {
+        c.eventWriteFail += all.length
+        throw e
+      }
+      for (const tx of txs) await tx.commit()
+      c.eventDrainSuccessCount += all.length
+      return 'ready'
+    } catch (e) {
+      for (const tx of [...txs].reverse()) if (tx.state === 'open') await tx.rollback()
+      if (e instanceof EventDeliveryError) throw e
+      throw new EventDeliveryError(
+        `Sink ${this.#name}: failure with ${all.length} event(s) taken; rolled back to the channel: ${describeError(e)}`,
+        { cause: e, component: `SINK.${this.#name}` },
+      )
+    } finally {
+      for (const tx of txs) tx.close()
+    }
   }
 
   #timeOf(e: Event, now: number): { ts: number; override: number | undefined } {
