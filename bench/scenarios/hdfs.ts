@@ -15,6 +15,9 @@ import { counter, type Impl, result, type Scenario, start, waitForCount } from '
 
 const EVENTS = Number(process.env.BENCH_HDFS_EVENTS ?? 200_000)
 const BODY = 512
+/** flumen's hdfs.webhdfs.batchesPerWrite, and the DataNode's close-poll delay (Hadoop's default is 400). */
+const BATCHES = Number(process.env.BENCH_HDFS_BATCHES ?? 8)
+const DN_DELAY = process.env.BENCH_HDFS_DN_DELAY_MS ?? '20'
 
 function cpuMs(pid: number): number {
   try {
@@ -33,7 +36,7 @@ const cluster = () =>
   (clusterP ??= startHdfs({
     nameNodeHeapMb: 512,
     dataNodeHeapMb: 512,
-    siteProps: { 'dfs.client.block.write.locateFollowingBlock.initial.delay.ms': '20' },
+    siteProps: { 'dfs.client.block.write.locateFollowingBlock.initial.delay.ms': DN_DELAY },
   }))
 let runs = 0
 
@@ -70,7 +73,7 @@ a1.sinks.k1.hdfs.rollSize = 67108864
 a1.sinks.k1.hdfs.rollCount = 0
 a1.sinks.k1.hdfs.rollInterval = 0
 a1.sinks.k1.hdfs.minBlockReplicas = 1
-a1.sinks.k1.hdfs.webhdfs.batchesPerWrite = 8
+a1.sinks.k1.hdfs.webhdfs.batchesPerWrite = ${BATCHES}
 `,
     )
     try {
