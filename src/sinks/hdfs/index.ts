@@ -686,7 +686,12 @@ export class HdfsSink {
         }
       } catch (e) {
         this.counter.connectionFailedCount++
-        const untouched = e instanceof WebHdfsError && e.beforeData
+        // Only when the NameNode was unreachable or unavailable (down, safe mode, standby) is the file known
+        // to be as it was; a refusal about the file itself (renamed away, name taken) retires it.
+        const untouched =
+          e instanceof WebHdfsError &&
+          e.beforeData &&
+          (e.status === 0 || e.status >= 500 || /SafeMode|Retriable|Standby/.test(e.exception ?? ''))
         if (untouched) {
           // The NameNode did not hand out a DataNode: no byte was sent, the file is as it was; undo the
           // counts of this chunk and keep writing to it once HDFS answers again.
