@@ -118,6 +118,7 @@ export const builtinEntries: readonly RegistryEntry[] = [
   e('sink', ['avro'], ['org.apache.flume.sink.AvroSink'], () => import('./sinks/avro.ts')),
   e('sink', ['thrift'], ['org.apache.flume.sink.ThriftSink'], () => import('./sinks/thrift.ts')),
   e('sink', ['kafka'], ['org.apache.flume.sink.kafka.KafkaSink'], () => import('./sinks/kafka.ts')),
+  e('sink', ['hdfs'], ['org.apache.flume.sink.hdfs.HDFSEventSink'], () => import('./sinks/hdfs/index.ts')),
   // channel selectors
   e(
     'selector',
