@@ -1,16 +1,15 @@
 // flumen's HDFS sink through the real CLI against real HDFS 3.4.2 daemons (NameNode + DataNode from Maven
 // Central jars, test/peers/hdfs.ts): configs as Flume users write them, files read back with Hadoop's own
 // FsShell (-text for SequenceFiles and compressed streams) or WebHDFS. Sources are the ones users put in
-// front of a collector (netcat, avro, seq); swapping in spooldir is a config change.
+// front of a collector (spooldir, avro, netcat, seq).
 
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { RpcClient } from '../../src/client/index.ts'
 import { WebHdfsClient } from '../../src/sinks/hdfs/webhdfs.ts'
 import { type AgentProcess, eventually, freePort, startAgent, tempDir } from '../helpers/cli.ts'
-import { lineClient } from '../helpers/net.ts'
 import { type HdfsCluster, startHdfs } from '../peers/index.ts'
 
 let hdfs: HdfsCluster
@@ -87,8 +86,16 @@ ${extra}
 const inUse = (es: readonly Entry[]) => es.filter((e) => /\.tmp$|^_/.test(e.name))
 
 describe('hdfs sink', { concurrency: false }, () => {
-  it('a collector: netcat → memory → hdfs with %y/%m/%d, prefix, suffix, inUsePrefix, DataStream, size rolls, idleTimeout', async () => {
-    const port = await freePort()
+  it('a collector: spooldir → memory → hdfs with %y/%m/%d, prefix, suffix, inUsePrefix, DataStream, size rolls, idleTimeout', async () => {
+    const spool = tempDir('flumen-hdfs-spool-')
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) => `line ${String(i).padStart(4, '0')} ${'x'.repeat(40)}`,
+    )
+    // files are complete before they are dropped in, as spooldir requires: write aside, rename in
+    const aside = join(tempDir(), 'app.log')
+    writeFileSync(aside, `${lines.join('\n')}\n`)
+    renameSync(aside, join(spool, 'app.log'))
     const a = await agent(
       'collector',
       `
@@ -103,20 +110,13 @@ describe('hdfs sink', { concurrency: false }, () => {
       hdfs.rollInterval = 0
       hdfs.idleTimeout = 2
       hdfs.batchSize = 50`,
-      `a1.sources.r1.type = netcat
-a1.sources.r1.bind = 127.0.0.1
-a1.sources.r1.port = ${port}
+      `a1.sources.r1.type = spooldir
+a1.sources.r1.spoolDir = ${spool}
+a1.sources.r1.deletePolicy = immediate
+a1.sources.r1.batchSize = 100
 a1.sources.r1.interceptors = ts
 a1.sources.r1.interceptors.ts.type = timestamp`,
     )
-    const c = await lineClient(port)
-    const lines = Array.from(
-      { length: 300 },
-      (_, i) => `line ${String(i).padStart(4, '0')} ${'x'.repeat(40)}`,
-    )
-    c.send(`${lines.join('\n')}\n`)
-    await c.waitReplies(300, 30_000)
-    c.end()
     const d = new Date()
     const p2 = (n: number) => String(n).padStart(2, '0')
     const day = `/user/flume/collector/${p2(d.getFullYear() % 100)}/${p2(d.getMonth() + 1)}/${p2(d.getDate())}`
@@ -142,6 +142,8 @@ a1.sources.r1.interceptors.ts.type = timestamp`,
     )
     const text = await hadoopText(done.map((e) => e.path))
     assert.deepEqual(text, lines)
+    // deletePolicy = immediate: the spooled file goes once its last batch is committed
+    await eventually(() => (readdirSync(spool).some((n) => !n.startsWith('.')) ? undefined : true))
     await a.stop()
   })
 

@@ -68,7 +68,7 @@ const fields = {
   }),
   batchesPerWrite: int({
     key: 'hdfs.webhdfs.batchesPerWrite',
-    default: 1,
+    default: 8,
     min: 1,
     max: 1000,
     doc: 'flumen: up to this many full channel transactions are written with one WebHDFS request per file (each request closes the HDFS file, so fewer, larger requests are much faster).',
@@ -528,8 +528,15 @@ export class HdfsSink {
           // only the first take may wait for events; later ones take what is there
           evs = await tx.take(size, k === 0 ? signal : AbortSignal.abort())
         } catch (e) {
-          c.channelReadFail++
-          throw e
+          if (k === 0) {
+            c.channelReadFail++
+            throw e
+          }
+          // a channel that will not take without waiting: write what the earlier transactions hold
+          await tx.rollback()
+          tx.close()
+          txs.pop()
+          break
         }
         c.countBatch(evs.length, size)
         for (const e of evs) all.push(e)
