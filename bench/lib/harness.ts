@@ -210,3 +210,14 @@ export function result(
     ...(note === undefined ? {} : { note }),
   }
 }
+
+/** CPU time (user + system) a process has used so far, in ms (from /proc, 100 Hz clock ticks); 0 once it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
+    return (Number(rest[11]) + Number(rest[12])) * 10
+  } catch {
+    return 0
+  }
+}

@@ -9,24 +9,14 @@
  * key. `hdfs.webhdfs.address` is flumen's; Java Flume ignores unknown keys.
  */
 
-import { readFileSync } from 'node:fs'
 import { type HdfsCluster, startHdfs } from '../../test/peers/index.ts'
-import { counter, type Impl, result, type Scenario, start, waitForCount } from '../lib/harness.ts'
+import { counter, cpuMs, type Impl, result, type Scenario, start, waitForCount } from '../lib/harness.ts'
 
 const EVENTS = Number(process.env.BENCH_HDFS_EVENTS ?? 200_000)
 const BODY = 512
 /** flumen's hdfs.webhdfs.batchesPerWrite, and the DataNode's close-poll delay (Hadoop's default is 400). */
 const BATCHES = Number(process.env.BENCH_HDFS_BATCHES ?? 8)
 const DN_DELAY = process.env.BENCH_HDFS_DN_DELAY_MS ?? '20'
-
-function cpuMs(pid: number): number {
-  try {
-    const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
-    return (Number(f[11]) + Number(f[12])) * 10
-  } catch {
-    return 0
-  }
-}
 
 let clusterP: Promise<HdfsCluster> | undefined
 // WebHDFS closes the file after every request, and the DataNode's own HDFS client then polls the NameNode

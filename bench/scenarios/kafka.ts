@@ -8,26 +8,15 @@
  *   has written every record to the channel (offsets committed after each batch, as Flume does).
  */
 
-import { readFileSync } from 'node:fs'
 import { Producer } from '@platformatic/kafka'
 import { type KafkaBroker, startKafka } from '../../test/peers/index.ts'
-import { counter, type Impl, result, type Scenario, start, waitForCount } from '../lib/harness.ts'
+import { counter, cpuMs, type Impl, result, type Scenario, start, waitForCount } from '../lib/harness.ts'
 
 const SINK_EVENTS = Number(process.env.BENCH_KAFKA_SINK_EVENTS ?? 1_000_000)
 const STRESS_EVENTS = Number(process.env.BENCH_KAFKA_STRESS_EVENTS ?? 500_000)
 const SOURCE_EVENTS = Number(process.env.BENCH_KAFKA_SOURCE_EVENTS ?? 1_000_000)
 const SOURCE_BODY = 200
 const PARTITIONS = 3
-
-/** CPU time (user + system) a process has used, in ms (from /proc, 10 ms ticks). */
-function cpuMs(pid: number): number {
-  try {
-    const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
-    return (Number(f[11]) + Number(f[12])) * 10
-  } catch {
-    return 0
-  }
-}
 
 /** The agent's CPU time per million events over the load: a figure other jobs on the machine barely move. */
 const cpuNote = (pid: number, before: number, events: number) =>

@@ -14,12 +14,13 @@
  * neither agent sleeps seconds between polls of a growing file), and the positions file in a temp dir.
  */
 
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { tempDir } from '../../test/peers/index.ts'
 import {
   counter,
+  cpuMs,
   type Impl,
   type Result,
   result,
@@ -68,17 +69,6 @@ function block(file: number, from: number, n: number): Buffer {
   return b
 }
 
-/** CPU seconds (user + system) a process has used. */
-function cpuSeconds(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
-    return (Number(rest[11]) + Number(rest[12])) / 100 // utime, stime in clock ticks (100 Hz)
-  } catch {
-    return 0
-  }
-}
-
 const taken = counter('CHANNEL.c1', 'EventTakeSuccessCount')
 const accepted = counter('SOURCE.r1', 'EventAcceptedCount')
 
@@ -102,9 +92,9 @@ const catchUp: Scenario = {
       // 5 s whenever the null sink empties the channel): the figure is the source's own read rate.
       const agent = await start(impl, config(logs, join(root, 'pos.json'), total + 1000))
       try {
-        const cpu0 = cpuSeconds(agent.pid)
+        const cpu0 = cpuMs(agent.pid) / 1000
         const m = await waitForCount(agent, accepted, total, { startGroup: 'SOURCE.r1' })
-        const cpu = cpuSeconds(agent.pid) - cpu0
+        const cpu = cpuMs(agent.pid) / 1000 - cpu0
         const mb = (total * LINE) / 1e6
         return result(
           this.name,
@@ -139,7 +129,7 @@ const steady: Scenario = {
         const tickMs = 50
         const linesPerTick = Math.max(1, Math.round((RATE_MB * 1e6 * tickMs) / 1000 / LINE / FILES))
         const ticks = Math.round((SECONDS * 1000) / tickMs)
-        const cpu0 = cpuSeconds(agent.pid)
+        const cpu0 = cpuMs(agent.pid) / 1000
         const t0 = performance.now()
         const epoch0 = Date.now()
         let written = 0
@@ -154,7 +144,7 @@ const steady: Scenario = {
         const wroteAt = Date.now()
         const m = await waitForCount(agent, taken, written, epoch0)
         const lagMs = Date.now() - wroteAt
-        const cpu = cpuSeconds(agent.pid) - cpu0
+        const cpu = cpuMs(agent.pid) / 1000 - cpu0
         const mb = (written * LINE) / 1e6
         return result(
           this.name,
