@@ -162,6 +162,8 @@ export interface StartOptions {
   readonly waitReady?: boolean
   /** Watch the config file every this many seconds (`-i`); default: not watched (`--no-reload-conf`). */
   readonly pollSeconds?: number
+  /** A command the agent is started under, e.g. `['setpriv', ..., '--']` (it is given node and its args). */
+  readonly wrap?: readonly string[]
 }
 
 /** Writes `config` to a temp dir and starts `flumen agent` on it. */
@@ -180,7 +182,8 @@ export async function startAgent(config: string, opts: StartOptions = {}): Promi
     ...Object.entries(sys).map(([k, v]) => `-D${k}=${v}`),
     ...(opts.args ?? []),
   ]
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const argv = [...(opts.wrap ?? []), process.execPath, BIN, ...args]
+  const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: dir,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
