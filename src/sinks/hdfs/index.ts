@@ -14,6 +14,12 @@
  * events, rollSize body bytes; rollInterval (timer from the file's opening) and idleTimeout (timer from the
  * last write) close the file from a timer.
  *
+ * Parallel files (flumen's addition, hdfs.webhdfs.parallelFiles): when one process() call took more than one
+ * batch's worth of events for a bucket, they are split into consecutive runs written concurrently to up to
+ * that many in-use files of the bucket ("stripes", each a writer of its own with its own rolls, timers and
+ * recovery record, numbered from the bucket's counter), so the DataNode's per-request close waits overlap.
+ * The channel still commits only after every file acknowledged its run.
+ *
  * Recover-and-finalize (flumen's addition): every in-use file is recorded in a small local state file
  * (hdfs.recoveryDir) with the number of bytes HDFS acknowledged. A file whose write failed, or that a
  * killed agent left behind, is finalized: its lease is taken over (a zero-byte APPEND, which also makes
@@ -50,6 +56,7 @@ import {
 import { takeAndDeliver } from '../util/take-batch.ts'
 import { type Codec, type FileFormat, type FileType, formatFactory, resolveCodec } from './formats.ts'
 import type { SeqValueFormat } from './sequence-file.ts'
+import { stripeRuns } from './stripes.ts'
 import { WebHdfsClient, WebHdfsError } from './webhdfs.ts'
 
 const fields = {
@@ -72,6 +79,13 @@ const fields = {
     min: 1,
     max: 1000,
     doc: 'flumen: up to this many full channel transactions are written with one WebHDFS request per file (each request closes the HDFS file, so fewer, larger requests are much faster).',
+  }),
+  parallelFiles: int({
+    key: 'hdfs.webhdfs.parallelFiles',
+    default: 4,
+    min: 1,
+    max: 64,
+    doc: "flumen: up to this many in-use files per bucket written concurrently when a process() call took more than one batch's worth of events for it (overlaps the DataNode's per-request close waits; more open files under load). 1 = one file per bucket, as Flume.",
   }),
   recoveryDir: str({
     key: 'hdfs.recoveryDir',
@@ -129,7 +143,7 @@ const fields = {
     key: 'hdfs.maxOpenFiles',
     default: 5000,
     min: 1,
-    doc: 'Open bucket files; the least recently used is closed first.',
+    doc: 'Open files (each parallel file of a bucket counts); the least recently used is closed first.',
   }),
   minBlockReplicas: int({
     key: 'hdfs.minBlockReplicas',
@@ -280,24 +294,36 @@ interface State {
 
 const MAX_DIRS = 1000
 
+/** A bucket's file counter, shared by its stripes so every file of the bucket gets its own number. */
+interface Sequence {
+  n: number
+}
+
+/**
+ * The writer of one of a bucket's in-use file sequences (Flume's BucketWriter). A bucket has one, stripe 0;
+ * with hdfs.webhdfs.parallelFiles > 1 a busy bucket has up to that many ("stripes"), each with its own
+ * file, rolls, timers and lock, numbering its files from the bucket's shared sequence.
+ */
 class Bucket {
+  /** The writer's key: the bucket's key, plus `\0<stripe>` beyond stripe 0. */
   readonly key: string
   readonly dir: string
   readonly prefix: string
-  #counter = Date.now()
+  readonly seq: Sequence
   file: OpenFile | undefined
   idleTimer: NodeJS.Timeout | undefined
   #lock: Promise<unknown> = Promise.resolve()
 
-  constructor(key: string, dir: string, prefix: string) {
+  constructor(key: string, dir: string, prefix: string, seq: Sequence) {
     this.key = key
     this.dir = dir
     this.prefix = prefix
+    this.seq = seq
   }
 
   nextName(): string {
-    this.#counter++
-    return `${this.prefix}.${this.#counter}`
+    this.seq.n++
+    return `${this.prefix}.${this.seq.n}`
   }
 
   /** Runs `f` after every earlier operation on this bucket finished. */
@@ -609,23 +635,35 @@ export class HdfsSink {
       g.events.push(e)
       g.times.push(ts)
     }
+    // A bucket with more than one batch's worth of events is split into consecutive runs written to its
+    // stripe files concurrently (hdfs.webhdfs.parallelFiles); the caller commits after all of them.
+    const files = Math.min(this.#cfg.parallelFiles, this.#cfg.maxOpenFiles)
     const jobs: (() => Promise<void>)[] = []
     for (const [key, g] of groups) {
-      const b = await this.#bucket(key, g.dir, g.prefix)
-      jobs.push(() => b.locked(() => this.#append(b, g.events, g.times)))
+      for (const r of stripeRuns(g.events.length, this.#cfg.batchSize, files)) {
+        const b = await this.#bucket(key, r.stripe, g.dir, g.prefix)
+        const whole = r.from === 0 && r.to === g.events.length
+        const events = whole ? g.events : g.events.slice(r.from, r.to)
+        const times = whole ? g.times : g.times.slice(r.from, r.to)
+        jobs.push(() => b.locked(() => this.#append(b, events, times)))
+      }
     }
     await runLimited(jobs, this.#cfg.threadsPoolSize)
   }
 
-  /** The bucket for a key, most recently used last; closes the least recently used beyond maxOpenFiles. */
-  async #bucket(key: string, dir: string, prefix: string): Promise<Bucket> {
+  /**
+   * The writer of a bucket's stripe, most recently used last; closes the least recently used writer's file
+   * beyond maxOpenFiles (so every stripe counts as an open file).
+   */
+  async #bucket(bucketKey: string, stripe: number, dir: string, prefix: string): Promise<Bucket> {
+    const key = stripeKey(bucketKey, stripe)
     let b = this.#buckets.get(key)
     if (b !== undefined) {
       this.#buckets.delete(key)
       this.#buckets.set(key, b)
       return b
     }
-    b = new Bucket(key, dir, prefix)
+    b = new Bucket(key, dir, prefix, this.#sequence(bucketKey))
     this.#buckets.set(key, b)
     while (this.#buckets.size > this.#cfg.maxOpenFiles) {
       const [oldKey, old] = this.#buckets.entries().next().value as [string, Bucket]
@@ -633,6 +671,15 @@ export class HdfsSink {
       await old.locked(() => this.#closeFile(old, 'maxOpenFiles'))
     }
     return b
+  }
+
+  /** The bucket's file counter: a live stripe's, else a new one from the clock (as Flume's BucketWriter). */
+  #sequence(bucketKey: string): Sequence {
+    for (let s = 0; s < this.#cfg.parallelFiles; s++) {
+      const b = this.#buckets.get(stripeKey(bucketKey, s))
+      if (b !== undefined) return b.seq
+    }
+    return { n: Date.now() }
   }
 
   #shouldRoll(f: OpenFile): boolean {
@@ -852,6 +899,10 @@ export class HdfsSink {
     }
     this.#log.info({ file: p.final }, `Sink ${this.#name}: finalized ${p.inUse}`)
   }
+}
+
+function stripeKey(bucketKey: string, stripe: number): string {
+  return stripe === 0 ? bucketKey : `${bucketKey}\0${stripe}`
 }
 
 /** Collapses `//`, drops a trailing `/`; always absolute. */
