@@ -14,11 +14,13 @@ import { counter, cpuMs, type Impl, result, type Scenario, start, waitForCount }
 
 const EVENTS = Number(process.env.BENCH_HDFS_EVENTS ?? 200_000)
 const BODY = 512
-/** flumen's hdfs.webhdfs.batchesPerWrite, and the DataNode's close-poll delay (Hadoop's default is 400). */
-const BATCHES = Number(process.env.BENCH_HDFS_BATCHES ?? 8)
-const DN_DELAY = process.env.BENCH_HDFS_DN_DELAY_MS ?? '20'
-/** flumen's hdfs.webhdfs.parallelFiles (unset: the sink's default). */
+/**
+ * flumen's hdfs.webhdfs.batchesPerWrite and hdfs.webhdfs.parallelFiles (unset: the sink's defaults), and the
+ * DataNode's close-poll delay (Hadoop's default is 400).
+ */
+const BATCHES = process.env.BENCH_HDFS_BATCHES
 const PARALLEL = process.env.BENCH_HDFS_PARALLEL
+const DN_DELAY = process.env.BENCH_HDFS_DN_DELAY_MS ?? '20'
 
 let clusterP: Promise<HdfsCluster> | undefined
 // WebHDFS closes the file after every request, and the DataNode's own HDFS client then polls the NameNode
@@ -65,7 +67,7 @@ a1.sinks.k1.hdfs.rollSize = 67108864
 a1.sinks.k1.hdfs.rollCount = 0
 a1.sinks.k1.hdfs.rollInterval = 0
 a1.sinks.k1.hdfs.minBlockReplicas = 1
-a1.sinks.k1.hdfs.webhdfs.batchesPerWrite = ${BATCHES}
+${BATCHES !== undefined ? `a1.sinks.k1.hdfs.webhdfs.batchesPerWrite = ${BATCHES}` : ''}
 ${PARALLEL !== undefined ? `a1.sinks.k1.hdfs.webhdfs.parallelFiles = ${PARALLEL}` : ''}
 `,
     )

@@ -75,17 +75,17 @@ const fields = {
   }),
   batchesPerWrite: int({
     key: 'hdfs.webhdfs.batchesPerWrite',
-    default: 8,
+    default: 32,
     min: 1,
     max: 1000,
-    doc: 'flumen: up to this many full channel transactions are written with one WebHDFS request per file (each request closes the HDFS file, so fewer, larger requests are much faster).',
+    doc: 'flumen: up to this many full channel transactions (and at most 64 MiB of bodies) are written with one WebHDFS request per file (each request closes the HDFS file, so fewer, larger requests are much faster).',
   }),
   parallelFiles: int({
     key: 'hdfs.webhdfs.parallelFiles',
-    default: 4,
+    default: 1,
     min: 1,
     max: 64,
-    doc: "flumen: up to this many in-use files per bucket written concurrently when a process() call took more than one batch's worth of events for it (overlaps the DataNode's per-request close waits; more open files under load). 1 = one file per bucket, as Flume.",
+    doc: "flumen: up to this many in-use files per bucket written concurrently when a process() call took more than one batch's worth of events for it (overlaps the transfers; more, interleaved files under load). 1 = one file per bucket, as Flume.",
   }),
   recoveryDir: str({
     key: 'hdfs.recoveryDir',
@@ -293,6 +293,8 @@ interface State {
 }
 
 const MAX_DIRS = 1000
+/** hdfs.webhdfs.batchesPerWrite stops taking further transactions once the taken bodies reach this. */
+const MAX_WRITE_BYTES = 64 * 1024 * 1024
 
 /** A bucket's file counter, shared by its stripes so every file of the bucket gets its own number. */
 interface Sequence {
@@ -535,7 +537,8 @@ export class HdfsSink {
    * hdfs.webhdfs.batchesPerWrite > 1: while the channel has full batches, up to that many transactions are
    * taken and their events written with one WebHDFS request per file; all of them commit after HDFS
    * acknowledged, or all roll back (in reverse order, so the events return to the channel in order). Each
-   * transaction stays within the channel's transactionCapacity.
+   * transaction stays within the channel's transactionCapacity; no further one is taken once the taken
+   * bodies reach MAX_WRITE_BYTES (so a file channel's batches do not all sit in memory at once).
    */
   async #processMany(
     deliver: (events: Event[]) => Promise<void>,
@@ -545,6 +548,7 @@ export class HdfsSink {
     const c = this.counter
     const txs: Transaction[] = []
     const all: Event[] = []
+    let bytes = 0
     try {
       for (let k = 0; k < this.#cfg.batchesPerWrite; k++) {
         const tx = this.#channel.begin()
@@ -565,8 +569,11 @@ export class HdfsSink {
           break
         }
         c.countBatch(evs.length, size)
-        for (const e of evs) all.push(e)
-        if (evs.length < size) break
+        for (const e of evs) {
+          all.push(e)
+          bytes += e.body.length
+        }
+        if (evs.length < size || bytes >= MAX_WRITE_BYTES) break
       }
       if (all.length === 0) {
         for (const tx of txs) await tx.commit()
