@@ -17,8 +17,9 @@
  * Parallel files (flumen's addition, hdfs.webhdfs.parallelFiles): when one process() call took more than one
  * batch's worth of events for a bucket, they are split into consecutive runs written concurrently to up to
  * that many in-use files of the bucket ("stripes", each a writer of its own with its own rolls, timers and
- * recovery record, numbered from the bucket's counter), so the DataNode's per-request close waits overlap.
- * The channel still commits only after every file acknowledged its run.
+ * recovery record, numbered from the bucket's counter), so their transfers and close waits overlap. The
+ * channel still commits only after every file acknowledged its run. Default 1 (measured: no gain with
+ * large writes, see docs/benchmarks.md).
  *
  * Recover-and-finalize (flumen's addition): every in-use file is recorded in a small local state file
  * (hdfs.recoveryDir) with the number of bytes HDFS acknowledged. A file whose write failed, or that a
