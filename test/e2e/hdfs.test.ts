@@ -325,6 +325,42 @@ a1.sources.r1.port = ${port}`,
     await a.stop()
   })
 
+  it('maxOpenFiles with more buckets in one batch than it allows: the extra files are closed after the write', async () => {
+    const port = await freePort()
+    const a = await agent(
+      'lru-one-batch',
+      `
+      hdfs.path = /lru1/%{x}
+      hdfs.fileType = DataStream
+      hdfs.rollCount = 0
+      hdfs.rollSize = 0
+      hdfs.rollInterval = 0
+      hdfs.maxOpenFiles = 2
+      hdfs.batchSize = 100`,
+      `a1.sources.r1.type = avro
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = ${port}`,
+    )
+    const client = await RpcClient.create({ hosts: [`127.0.0.1:${port}`], batchSize: 100 })
+    const ev = (x: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ headers: { x }, body: `${x}${i}` }))
+    // one batch, three buckets: d is the least recently used once e and f are opened
+    await client.appendBatch([...ev('d', 2), ...ev('e', 2), ...ev('f', 2)])
+    const all = await eventually(async () => {
+      const l = await files('/lru1')
+      return l.reduce((n, e) => n + e.length, 0) === 18 ? l : undefined
+    }, 15_000)
+    // no timer would ever close an orphaned file here (rollInterval = 0, no idleTimeout): exactly two stay open
+    await eventually(async () => (inUse(await files('/lru1')).length === 2 ? true : undefined), 10_000)
+    assert.equal(all.length, 3)
+    const d = await files('/lru1/d')
+    assert.equal(inUse(d).length, 0)
+    assert.equal((await fs.read((d[0] as Entry).path)).toString(), 'd0\nd1\n')
+    await client.close()
+    await a.stop()
+    assert.equal(inUse(await files('/lru1')).length, 0)
+  })
+
   it('buckets by header and by rounded time in a time zone; a missing timestamp is bucketed by the clock, not wedged', async () => {
     const port = await freePort()
     const a = await agent(

@@ -656,13 +656,16 @@ export class HdfsSink {
         jobs.push(() => b.locked(() => this.#append(b, events, times)))
       }
     }
-    await runLimited(jobs, this.#cfg.threadsPoolSize)
+    try {
+      await runLimited(jobs, this.#cfg.threadsPoolSize)
+    } finally {
+      // Only now: a file closed for maxOpenFiles before its job ran would be reopened by that job, outside
+      // the open-file map, and stay in use until a timer or the next start finalized it.
+      await this.#closeBeyondMaxOpenFiles()
+    }
   }
 
-  /**
-   * The writer of a bucket's stripe, most recently used last; closes the least recently used writer's file
-   * beyond maxOpenFiles (so every stripe counts as an open file).
-   */
+  /** The writer of a bucket's stripe, most recently used last (every stripe counts as an open file). */
   async #bucket(bucketKey: string, stripe: number, dir: string, prefix: string): Promise<Bucket> {
     const key = stripeKey(bucketKey, stripe)
     let b = this.#buckets.get(key)
@@ -673,12 +676,16 @@ export class HdfsSink {
     }
     b = new Bucket(key, dir, prefix, this.#sequence(bucketKey))
     this.#buckets.set(key, b)
+    return b
+  }
+
+  /** Closes the least recently used writers' files beyond maxOpenFiles, after a write. */
+  async #closeBeyondMaxOpenFiles(): Promise<void> {
     while (this.#buckets.size > this.#cfg.maxOpenFiles) {
       const [oldKey, old] = this.#buckets.entries().next().value as [string, Bucket]
       this.#buckets.delete(oldKey)
       await old.locked(() => this.#closeFile(old, 'maxOpenFiles'))
     }
-    return b
   }
 
   /** The bucket's file counter: a live stripe's, else a new one from the clock (as Flume's BucketWriter). */
