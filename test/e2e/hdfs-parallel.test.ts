@@ -7,42 +7,21 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { RpcClient } from '../../src/client/index.ts'
-import { WebHdfsClient } from '../../src/sinks/hdfs/webhdfs.ts'
-import { type AgentProcess, eventually, freePort, startAgent, tempDir } from '../helpers/cli.ts'
-import { type HdfsCluster, startHdfs } from '../peers/index.ts'
+import type { WebHdfsClient } from '../../src/sinks/hdfs/webhdfs.ts'
+import { eventually, freePort, startAgent, tempDir } from '../helpers/cli.ts'
+import { type HdfsEntry, inUse, useHdfs } from '../helpers/hdfs.ts'
+import type { HdfsCluster } from '../peers/index.ts'
 
 let hdfs: HdfsCluster
 let fs: WebHdfsClient
-const agents: AgentProcess[] = []
-
-before(async () => {
-  hdfs = await startHdfs()
-  fs = new WebHdfsClient({ baseUrl: hdfs.webHdfs, user: hdfs.user, timeoutMs: 20_000 })
+const { agents, files } = useHdfs((h, f) => {
+  hdfs = h
+  fs = f
 })
 
-after(async () => {
-  for (const a of agents)
-    if (a.child.exitCode === null && a.child.signalCode === null) await a.stop('SIGKILL')
-  fs?.close()
-  await hdfs?.stop()
-})
-
-interface Entry {
-  readonly path: string
-  readonly name: string
-  readonly length: number
-}
-
-async function files(dir: string): Promise<Entry[]> {
-  return ((await fs.list(dir)) ?? [])
-    .filter((st) => st.type === 'FILE')
-    .map((st) => ({ path: `${dir}/${st.pathSuffix}`, name: st.pathSuffix, length: st.length }))
-    .sort((a, b) => a.path.localeCompare(b.path))
-}
-
-const inUse = (es: readonly Entry[]) => es.filter((e) => e.name.endsWith('.tmp'))
+type Entry = HdfsEntry
 
 function config(port: number, dir: string, root: string, sink: string): string {
   return `a1.sources = r1

@@ -6,44 +6,21 @@
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { RpcClient } from '../../src/client/index.ts'
-import { WebHdfsClient } from '../../src/sinks/hdfs/webhdfs.ts'
+import type { WebHdfsClient } from '../../src/sinks/hdfs/webhdfs.ts'
 import { type AgentProcess, eventually, freePort, startAgent, tempDir } from '../helpers/cli.ts'
-import { type HdfsCluster, startHdfs } from '../peers/index.ts'
+import { type HdfsEntry, inUse, useHdfs } from '../helpers/hdfs.ts'
+import type { HdfsCluster } from '../peers/index.ts'
 
 let hdfs: HdfsCluster
 let fs: WebHdfsClient
-const agents: AgentProcess[] = []
-
-before(async () => {
-  hdfs = await startHdfs()
-  fs = new WebHdfsClient({ baseUrl: hdfs.webHdfs, user: hdfs.user, timeoutMs: 20_000 })
+const { agents, files } = useHdfs((h, f) => {
+  hdfs = h
+  fs = f
 })
 
-after(async () => {
-  for (const a of agents)
-    if (a.child.exitCode === null && a.child.signalCode === null) await a.stop('SIGKILL')
-  fs?.close()
-  await hdfs?.stop()
-})
-
-interface Entry {
-  readonly path: string
-  readonly name: string
-  readonly length: number
-}
-
-/** Every file under `dir`, recursively (WebHDFS LISTSTATUS). */
-async function files(dir: string): Promise<Entry[]> {
-  const out: Entry[] = []
-  for (const st of (await fs.list(dir)) ?? []) {
-    const p = `${dir}/${st.pathSuffix}`
-    if (st.type === 'DIRECTORY') out.push(...(await files(p)))
-    else out.push({ path: p, name: st.pathSuffix, length: st.length })
-  }
-  return out.sort((a, b) => a.path.localeCompare(b.path))
-}
+type Entry = HdfsEntry
 
 /** `hdfs dfs -text` of each file: Hadoop's own reader (SequenceFile, codecs by extension). */
 async function hadoopText(paths: readonly string[]): Promise<string[]> {
@@ -82,8 +59,6 @@ ${extra}
   void name
   return a
 }
-
-const inUse = (es: readonly Entry[]) => es.filter((e) => /\.tmp$|^_/.test(e.name))
 
 describe('hdfs sink', { concurrency: false }, () => {
   it('a collector: spooldir → memory → hdfs with %y/%m/%d, prefix, suffix, inUsePrefix, DataStream, size rolls, idleTimeout', async () => {
